@@ -1,0 +1,7 @@
+// The list of analyzers. Add new ones here; their name and version key the layer cache.
+
+import { releaseFileAnalyzer } from './os/release-files.js';
+import { dpkgAnalyzer } from './pkg/dpkg.js';
+import type { Analyzer } from './types.js';
+
+export const ANALYZERS: readonly Analyzer[] = [releaseFileAnalyzer, dpkgAnalyzer];

@@ -1,0 +1,46 @@
+// The analyzer extension point: what an analyzer declares and what it is handed.
+
+import type { Readable } from 'node:stream';
+import type { EntryType } from '../image/tar.js';
+
+export interface FileInfo {
+  /** Normalised path relative to the image root ("etc/os-release"). */
+  path: string;
+  type: EntryType;
+  size: number;
+  mode: number;
+}
+
+/** A file handed to an analyzer: content held in memory or spilled to a temp file. */
+export interface AnalyzerFile extends FileInfo {
+  read(): Promise<Buffer>;
+  stream(): Readable;
+}
+
+export interface Analyzer<R = unknown> {
+  /** Stable name; results and cache entries are keyed by it. */
+  readonly name: string;
+  /** Bump to invalidate cached results produced by older code. */
+  readonly version: number;
+  /** Largest file the analyzer reads (bytes); bigger matches are skipped with a warning. */
+  readonly maxFileSize?: number;
+  /** Called for every entry of every layer: keep it cheap (string tests on the path). */
+  matches(path: string, info: { type: EntryType; size: number; mode: number }): boolean;
+  /** Parses one file; the result must be JSON-serialisable (it is cached). */
+  analyze(file: AnalyzerFile): Promise<R | undefined>;
+}
+
+/** What one layer yielded: analyzer results by path, and what the layer deletes below it. */
+export interface LayerAnalysis {
+  diffID: string;
+  /** analyzer name -> path -> result (null: the path exists in this layer but gave no result). */
+  results: Record<string, Record<string, unknown>>;
+  /** Paths removed by `.wh.NAME` entries. */
+  whiteouts: string[];
+  /** Directories whose lower content is hidden (`.wh..wh..opq`). */
+  opaqueDirs: string[];
+  /** Every entry, when a file listing was requested: [path, type, size, mode, linkname]. */
+  files?: [string, string, number, number, string][];
+  stats: { entries: number; bytes: number; analyzed: number };
+  warnings: string[];
+}

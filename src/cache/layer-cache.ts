@@ -1,0 +1,73 @@
+// On-disk cache of per-layer analysis results, keyed by diffID + analyzer versions + options.
+// Writes are atomic (temp file + rename), so several drydock processes can share one cache.
+
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Analyzer, LayerAnalysis } from '../analyze/types.js';
+import { debug } from '../log.js';
+
+/** Bump when the engine changes what it records for a layer. */
+export const ENGINE_VERSION = 1;
+
+export function defaultCacheDir(): string {
+  if (process.env.DRYDOCK_CACHE_DIR) return process.env.DRYDOCK_CACHE_DIR;
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'drydock');
+}
+
+export function layerCacheKey(
+  diffID: string,
+  analyzers: readonly Analyzer[],
+  options: Record<string, unknown>,
+): string {
+  const h = createHash('sha256');
+  h.update(`drydock-layer/${ENGINE_VERSION}\n${diffID}\n`);
+  for (const a of [...analyzers].sort((x, y) => x.name.localeCompare(y.name)))
+    h.update(`${a.name}@${a.version}\n`);
+  h.update(JSON.stringify(options, Object.keys(options).sort()));
+  return h.digest('hex');
+}
+
+export class LayerCache {
+  private readonly dir: string;
+  constructor(root: string) {
+    this.dir = path.join(root, 'layers');
+  }
+
+  private file(key: string): string {
+    return path.join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
+
+  async get(key: string, diffID: string): Promise<LayerAnalysis | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.file(key), 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const v = JSON.parse(text) as { key?: string; analysis?: LayerAnalysis };
+      if (v.key !== key || v.analysis?.diffID !== diffID) return undefined;
+      return v.analysis;
+    } catch {
+      debug(`cache: ignoring unreadable entry ${key}`);
+      return undefined;
+    }
+  }
+
+  async put(key: string, analysis: LayerAnalysis): Promise<void> {
+    const file = this.file(key);
+    const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(tmp, JSON.stringify({ key, createdAt: new Date().toISOString(), analysis }));
+      await rename(tmp, file);
+    } catch (e) {
+      // A cache that cannot be written only costs time.
+      debug(`cache: cannot store ${key}: ${(e as Error).message}`);
+      await rm(tmp, { force: true }).catch(() => {});
+    }
+  }
+}

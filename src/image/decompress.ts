@@ -1,0 +1,156 @@
+// Layer decompression chosen by magic bytes (gzip, zstd, none), with decompression-bomb bounds.
+
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
+import { ImageError } from '../errors.js';
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+export interface DecompressLimits {
+  /** Largest uncompressed layer accepted, in bytes. */
+  maxBytes: number;
+  /** Largest uncompressed/compressed ratio, checked once `ratioAfter` bytes came out. */
+  maxRatio: number;
+  ratioAfter: number;
+}
+
+export const DEFAULT_DECOMPRESS_LIMITS: DecompressLimits = {
+  maxBytes: 64 * 1024 ** 3,
+  maxRatio: 250,
+  ratioAfter: 64 * 1024 ** 2,
+};
+
+/** Identifies the compression of a blob from its first bytes. */
+export function sniffCompression(head: Buffer, what: string): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.length >= 6 && head.toString('latin1', 0, 6) === '\xfd7zXZ\0') {
+    throw new ImageError(`${what} is xz-compressed, which container layers may not use`);
+  }
+  if (head.length >= 3 && head.toString('latin1', 0, 3) === 'BZh') {
+    throw new ImageError(`${what} is bzip2-compressed, which container layers may not use`);
+  }
+  return 'none';
+}
+
+/**
+ * Waits for the first bytes of a stream and puts them back, so the compression can be
+ * chosen before anything is consumed. Resolves with fewer bytes only at end of stream.
+ */
+export function peek(stream: Readable, n: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let have = 0;
+    const done = (err?: Error) => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      const head = Buffer.concat(chunks, have);
+      if (head.length > 0 && !err) stream.unshift(head);
+      if (err) reject(err);
+      else resolve(head.subarray(0, n));
+    };
+    const onReadable = () => {
+      while (have < n) {
+        const c = stream.read() as Buffer | null;
+        if (c === null) break;
+        chunks.push(c);
+        have += c.length;
+      }
+      if (have >= n) done();
+    };
+    const onEnd = () => done();
+    const onError = (e: Error) => done(e);
+    stream.on('readable', onReadable);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+    onReadable();
+  });
+}
+
+class ZstdDecompress extends Transform {
+  private readonly d: Decompress;
+  constructor(private readonly what: string) {
+    super();
+    this.d = new Decompress((chunk) => {
+      // fzstd may reuse its window buffer, so copy what we hand on.
+      this.push(Buffer.from(chunk));
+    });
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      this.d.push(chunk);
+      cb();
+    } catch (e) {
+      cb(new ImageError(`corrupt zstd data in ${this.what}: ${(e as Error).message}`));
+    }
+  }
+  override _flush(cb: TransformCallback): void {
+    try {
+      this.d.push(new Uint8Array(0), true);
+      cb();
+    } catch (e) {
+      cb(new ImageError(`corrupt zstd data in ${this.what}: ${(e as Error).message}`));
+    }
+  }
+}
+
+/** Turns zlib's errors into a one-line ImageError. */
+function gunzip(what: string): Transform {
+  const z = createGunzip({ chunkSize: 128 * 1024 });
+  const origDestroy = z.destroy.bind(z);
+  z.destroy = (err?: Error) => {
+    if (err && !(err instanceof ImageError)) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      const msg = code === 'Z_BUF_ERROR' ? 'unexpected end of data' : err.message;
+      return origDestroy(new ImageError(`corrupt gzip data in ${what}: ${msg}`));
+    }
+    return origDestroy(err);
+  };
+  return z;
+}
+
+export function decompressor(kind: Compression, what: string): Transform | null {
+  if (kind === 'gzip') return gunzip(what);
+  if (kind === 'zstd') return new ZstdDecompress(what);
+  return null;
+}
+
+/**
+ * Counts uncompressed bytes and stops a decompression bomb: too many bytes in all, or too
+ * high a ratio to the compressed bytes read so far (`compressedBytes` is read live).
+ */
+export class BombGuard extends Transform {
+  bytes = 0;
+  constructor(
+    private readonly compressedBytes: () => number,
+    private readonly limits: DecompressLimits,
+    private readonly what: string,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limits.maxBytes) {
+      cb(
+        new ImageError(
+          `${this.what} decompresses to more than ${this.limits.maxBytes} bytes (limit; see --max-layer-size)`,
+        ),
+      );
+      return;
+    }
+    if (this.bytes > this.limits.ratioAfter) {
+      const ratio = this.bytes / Math.max(1, this.compressedBytes());
+      if (ratio > this.limits.maxRatio) {
+        cb(
+          new ImageError(
+            `${this.what} looks like a decompression bomb: ratio ${Math.round(ratio)}:1 exceeds ${this.limits.maxRatio}:1`,
+          ),
+        );
+        return;
+      }
+    }
+    cb(null, chunk);
+  }
+}

@@ -1,0 +1,114 @@
+// Builds the package inventory from merged analyzer results, with the layer each package came from.
+
+import type { DpkgPackage } from '../analyze/pkg/dpkg.js';
+import { DPKG_STATUS, isDpkgStatusD } from '../analyze/pkg/dpkg.js';
+import type { LayerAnalysis } from '../analyze/types.js';
+import { mergeAnalyzer, pathHistory } from '../image/merge.js';
+import type { OSInfo } from './os.js';
+
+export interface LayerInfo {
+  index: number;
+  digest: string | undefined;
+  diffID: string;
+  createdBy: string | undefined;
+}
+
+export interface Package {
+  /** "deb", "apk", "rpm", "npm"... */
+  type: string;
+  name: string;
+  /** The full version as the package manager records it ("1:1.2.13.dfsg-1"). */
+  version: string;
+  arch?: string;
+  srcName?: string;
+  srcVersion?: string;
+  maintainer?: string;
+  purl: string;
+  /** The file the package was read from. */
+  filePath: string;
+  layer: LayerInfo | undefined;
+}
+
+/** Splits a dpkg version into epoch, upstream version and Debian revision. */
+export function splitDebVersion(v: string): { epoch: number; version: string; release: string } {
+  let epoch = 0;
+  let rest = v;
+  const c = v.indexOf(':');
+  if (c > 0 && /^\d+$/.test(v.slice(0, c))) {
+    epoch = Number(v.slice(0, c));
+    rest = v.slice(c + 1);
+  }
+  const d = rest.lastIndexOf('-');
+  if (d > 0) return { epoch, version: rest.slice(0, d), release: rest.slice(d + 1) };
+  return { epoch, version: rest, release: '' };
+}
+
+function purlEncode(s: string): string {
+  return encodeURIComponent(s).replace(/%2B/gi, '+');
+}
+
+export function debPurl(p: DpkgPackage, os: OSInfo | undefined): string {
+  const ns = os?.family === 'ubuntu' ? 'ubuntu' : 'debian';
+  const { epoch } = splitDebVersion(p.version);
+  const noEpoch = epoch > 0 ? p.version.slice(p.version.indexOf(':') + 1) : p.version;
+  const q: string[] = [];
+  if (p.arch) q.push(`arch=${purlEncode(p.arch)}`);
+  if (os) q.push(`distro=${purlEncode(`${os.family}-${os.name}`)}`);
+  if (epoch > 0) q.push(`epoch=${epoch}`);
+  return `pkg:deb/${ns}/${purlEncode(p.name)}@${purlEncode(noEpoch)}${q.length ? `?${q.join('&')}` : ''}`;
+}
+
+/** Origin of each package in a database rewritten by several layers: the first layer with that version. */
+function originLayers(history: { layer: number; value: DpkgPackage[] }[]): Map<string, number> {
+  let prev = new Map<string, { version: string; layer: number }>();
+  for (const h of history) {
+    const next = new Map<string, { version: string; layer: number }>();
+    for (const p of h.value) {
+      const key = `${p.name}:${p.arch}`;
+      const before = prev.get(key);
+      next.set(key, {
+        version: p.version,
+        layer: before && before.version === p.version ? before.layer : h.layer,
+      });
+    }
+    prev = next;
+  }
+  return new Map([...prev].map(([k, v]) => [k, v.layer]));
+}
+
+export function dpkgPackages(
+  layers: LayerAnalysis[],
+  layerInfo: LayerInfo[],
+  os: OSInfo | undefined,
+): Package[] {
+  const view = mergeAnalyzer<DpkgPackage[]>(layers, 'dpkg');
+  const out: Package[] = [];
+  for (const [path, placed] of view) {
+    let origins: Map<string, number> | undefined;
+    if (path === DPKG_STATUS) origins = originLayers(pathHistory<DpkgPackage[]>(layers, 'dpkg', path));
+    else if (!isDpkgStatusD(path)) continue;
+    for (const p of placed.value) {
+      const li = origins?.get(`${p.name}:${p.arch}`) ?? placed.layer;
+      const pkg: Package = {
+        type: 'deb',
+        name: p.name,
+        version: p.version,
+        arch: p.arch,
+        srcName: p.srcName,
+        srcVersion: p.srcVersion,
+        purl: debPurl(p, os),
+        filePath: path,
+        layer: layerInfo[li],
+      };
+      if (p.maintainer) pkg.maintainer = p.maintainer;
+      out.push(pkg);
+    }
+  }
+  out.sort(
+    (a, b) =>
+      a.name.localeCompare(b.name) ||
+      a.version.localeCompare(b.version) ||
+      (a.arch ?? '').localeCompare(b.arch ?? ''),
+  );
+  return out;
+}

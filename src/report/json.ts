@@ -1,0 +1,109 @@
+// The JSON report, in Trivy's shape (SchemaVersion 2) so that tools reading Trivy JSON read ours.
+
+import type { Package } from '../inventory/packages.js';
+import { splitDebVersion } from '../inventory/packages.js';
+import type { ScanResult } from '../scan/scan.js';
+
+export interface ReportOptions {
+  listAllPkgs: boolean;
+  now?: Date;
+}
+
+function layerJson(p: Package): Record<string, string> | undefined {
+  if (!p.layer?.diffID) return undefined;
+  const l: Record<string, string> = {};
+  if (p.layer.digest) l.Digest = p.layer.digest;
+  l.DiffID = p.layer.diffID;
+  if (p.layer.createdBy) l.CreatedBy = p.layer.createdBy;
+  return l;
+}
+
+function packageJson(p: Package): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    ID: `${p.name}@${p.version}`,
+    Name: p.name,
+    Identifier: { PURL: p.purl },
+  };
+  if (p.type === 'deb') {
+    const v = splitDebVersion(p.version);
+    out.Version = v.version;
+    if (v.release) out.Release = v.release;
+    if (v.epoch) out.Epoch = v.epoch;
+    if (p.arch) out.Arch = p.arch;
+    if (p.srcName) out.SrcName = p.srcName;
+    if (p.srcVersion) {
+      const s = splitDebVersion(p.srcVersion);
+      out.SrcVersion = s.version;
+      if (s.release) out.SrcRelease = s.release;
+      if (s.epoch) out.SrcEpoch = s.epoch;
+    }
+  } else {
+    out.Version = p.version;
+  }
+  if (p.maintainer) out.Maintainer = p.maintainer;
+  const layer = layerJson(p);
+  if (layer) out.Layer = layer;
+  out.FilePath = p.filePath;
+  out.AnalyzedBy = p.type === 'deb' ? 'dpkg' : p.type;
+  return out;
+}
+
+export function buildReport(r: ScanResult, opts: ReportOptions): Record<string, unknown> {
+  const img = r.image;
+  const isImage = img.kind !== 'rootfs';
+  const metadata: Record<string, unknown> = {};
+  if (r.os) {
+    const os: Record<string, unknown> = { Family: r.os.family, Name: r.os.name };
+    metadata.OS = os;
+  }
+  if (isImage) {
+    if (img.configDigest) metadata.ImageID = img.configDigest;
+    metadata.DiffIDs = img.layers.map((l) => l.diffID);
+    metadata.RepoTags = img.repoTags;
+    metadata.RepoDigests = img.repoDigests;
+    if (img.manifestDigest) metadata.ManifestDigest = img.manifestDigest;
+    metadata.ImageConfig = img.config;
+    metadata.Layers = r.layerInfo.map((l, i) => {
+      const s = r.layers[i]?.stats;
+      return {
+        Digest: l.digest,
+        DiffID: l.diffID,
+        CreatedBy: l.createdBy,
+        Entries: s?.entries,
+        Size: s?.bytes,
+      };
+    });
+  }
+  const results: Record<string, unknown>[] = [];
+  const debs = r.packages.filter((p) => p.type === 'deb');
+  if (r.os || debs.length > 0) {
+    const res: Record<string, unknown> = {
+      Target: `${img.name}${r.os ? ` (${r.os.family} ${r.os.name})` : ''}`,
+      Class: 'os-pkgs',
+      Type: r.os?.family ?? 'debian',
+    };
+    if (opts.listAllPkgs) res.Packages = debs.map(packageJson);
+    res.Vulnerabilities = [];
+    results.push(res);
+  }
+  const report: Record<string, unknown> = {
+    SchemaVersion: 2,
+    CreatedAt: (opts.now ?? new Date()).toISOString(),
+    ArtifactName: img.name,
+    ArtifactType: isImage ? 'container_image' : 'filesystem',
+    Metadata: metadata,
+    Results: results,
+  };
+  if (r.files) {
+    report.Files = r.files.map((f) => ({
+      Path: f.path,
+      Type: f.type,
+      Size: f.size,
+      Mode: `0${f.mode.toString(8)}`,
+      ...(f.linkname ? { Link: f.linkname } : {}),
+      Layer: { Digest: r.layerInfo[f.layer]?.digest, DiffID: r.layerInfo[f.layer]?.diffID },
+    }));
+  }
+  if (r.warnings.length > 0) report.Warnings = r.warnings;
+  return report;
+}

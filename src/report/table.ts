@@ -1,0 +1,56 @@
+// A readable summary for terminals: image, OS, layers, packages per layer.
+
+import pc from 'picocolors';
+import type { ScanResult } from '../scan/scan.js';
+
+function short(d: string | undefined): string {
+  if (!d) return '-';
+  const i = d.indexOf(':');
+  return d.slice(i + 1, i + 13);
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+export function renderTable(r: ScanResult, opts: { listAllPkgs: boolean; color: boolean }): string {
+  const c = opts.color ? pc : pc.createColors(false);
+  const lines: string[] = [];
+  const img = r.image;
+  lines.push(c.bold(img.name));
+  lines.push(`  kind: ${img.kind}${img.configDigest ? `   image ID: ${img.configDigest}` : ''}`);
+  lines.push(
+    `  OS:   ${r.os ? `${r.os.family} ${r.os.name}${r.os.prettyName ? ` (${r.os.prettyName})` : ''}` : c.yellow('not detected')}`,
+  );
+  lines.push(`  packages: ${r.packages.length}`);
+  if (img.kind !== 'rootfs') {
+    lines.push('');
+    lines.push(c.bold('Layers'));
+    const count = new Map<number, number>();
+    for (const p of r.packages) if (p.layer) count.set(p.layer.index, (count.get(p.layer.index) ?? 0) + 1);
+    r.layerInfo.forEach((l, i) => {
+      const created = (l.createdBy ?? '').replace(/\s+/g, ' ').slice(0, 60);
+      lines.push(
+        `  ${pad(String(i + 1), 3)} ${short(l.diffID)}  ${pad(`${count.get(i) ?? 0} pkgs`, 9)} ${created}`,
+      );
+    });
+  }
+  if (opts.listAllPkgs && r.packages.length > 0) {
+    lines.push('');
+    lines.push(c.bold('Packages'));
+    const w = Math.min(40, Math.max(...r.packages.map((p) => p.name.length)));
+    const vw = Math.min(40, Math.max(...r.packages.map((p) => p.version.length)));
+    for (const p of r.packages) {
+      lines.push(
+        `  ${pad(p.name, w)}  ${pad(p.version, vw)}  ${pad(p.arch ?? '', 6)} layer ${p.layer ? p.layer.index + 1 : '-'}`,
+      );
+    }
+  }
+  if (r.warnings.length > 0) {
+    lines.push('');
+    lines.push(c.yellow(`Warnings (${r.warnings.length})`));
+    for (const w of r.warnings.slice(0, 20)) lines.push(`  ${w}`);
+    if (r.warnings.length > 20) lines.push(`  ... ${r.warnings.length - 20} more (see --format json)`);
+  }
+  return `${lines.join('\n')}\n`;
+}

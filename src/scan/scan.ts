@@ -1,0 +1,165 @@
+// Scan pipeline: layers (cached by diffID, analysed concurrently) -> merge -> inventory.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ReleaseFile } from '../analyze/os/release-files.js';
+import { ANALYZERS } from '../analyze/registry.js';
+import { AnalysisSession } from '../analyze/session.js';
+import type { Analyzer, LayerAnalysis } from '../analyze/types.js';
+import { defaultCacheDir, LayerCache, layerCacheKey } from '../cache/layer-cache.js';
+import type { DecompressLimits } from '../image/decompress.js';
+import { DEFAULT_DECOMPRESS_LIMITS } from '../image/decompress.js';
+import { layerLabel, readLayer } from '../image/layer.js';
+import { type MergedFile, mergeAnalyzer, mergeFiles } from '../image/merge.js';
+import { DEFAULT_TAR_LIMITS, type TarLimits } from '../image/tar.js';
+import type { Image, Layer } from '../image/types.js';
+import { detectOS, type OSInfo } from '../inventory/os.js';
+import { dpkgPackages, type LayerInfo, type Package } from '../inventory/packages.js';
+import { debug, warn } from '../log.js';
+import { noProgress, type Progress } from './progress.js';
+import { walkRootfs } from './rootfs.js';
+
+export interface ScanOptions {
+  /** Cache root; undefined uses the default; null disables the cache. */
+  cacheDir?: string | null;
+  parallel?: number;
+  listFiles?: boolean;
+  analyzers?: readonly Analyzer[];
+  memoryThreshold?: number;
+  maxFileSize?: number;
+  decompress?: DecompressLimits;
+  tar?: TarLimits;
+  progress?: Progress;
+}
+
+export interface ScanResult {
+  image: Image;
+  layers: LayerAnalysis[];
+  layerInfo: LayerInfo[];
+  os: OSInfo | undefined;
+  packages: Package[];
+  files: MergedFile[] | undefined;
+  warnings: string[];
+  stats: { layers: number; analyzed: number; cached: number; ms: number };
+}
+
+/** Runs `fn` over items with at most `n` in flight; the first failure stops new work. */
+async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker),
+  );
+  const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bad) throw bad.reason;
+}
+
+export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<ScanResult> {
+  const t0 = Date.now();
+  const analyzers = opts.analyzers ?? ANALYZERS;
+  const progress = opts.progress ?? noProgress;
+  const cache = opts.cacheDir === null ? undefined : new LayerCache(opts.cacheDir ?? defaultCacheDir());
+  const tmpDir = await mkdtemp(path.join(os.tmpdir(), 'drydock-'));
+  const sessionOpts = {
+    memoryThreshold: opts.memoryThreshold ?? 1024 * 1024,
+    maxFileSize: opts.maxFileSize ?? 64 * 1024 * 1024,
+    tmpDir,
+    listFiles: !!opts.listFiles,
+  };
+  const cacheOptions = { listFiles: !!opts.listFiles, maxFileSize: sessionOpts.maxFileSize };
+  let analyzed = 0;
+  let cached = 0;
+  const layers: LayerAnalysis[] = [];
+  try {
+    if (image.rootDir) {
+      const session = new AnalysisSession('', [...analyzers], sessionOpts, image.rootDir);
+      try {
+        await walkRootfs(image.rootDir, session);
+      } finally {
+        session.dispose();
+      }
+      layers.push(session.result);
+      analyzed = 1;
+    } else {
+      const scanOne = async (layer: Layer) => {
+        const label = layerLabel(layer);
+        const key = layerCacheKey(layer.diffID, analyzers, cacheOptions);
+        const hit = cache ? await cache.get(key, layer.diffID) : undefined;
+        if (hit) {
+          debug(`scan: ${label} from cache`);
+          layers[layer.index] = hit;
+          cached++;
+          progress.layerDone(layer.index, true);
+          return;
+        }
+        const t = Date.now();
+        const session = new AnalysisSession(layer.diffID, [...analyzers], sessionOpts, label);
+        try {
+          const r = await readLayer(layer, session, {
+            decompress: opts.decompress ?? DEFAULT_DECOMPRESS_LIMITS,
+            tar: opts.tar ?? DEFAULT_TAR_LIMITS,
+            onOpen: (read) => progress.layerStart(layer.index, layer.size, read),
+          });
+          debug(
+            `scan: ${label} analyzed in ${Date.now() - t} ms (${r.compression}, ${r.compressedBytes} -> ${r.uncompressedBytes} bytes, ${session.result.stats.entries} entries, ${session.result.stats.analyzed} files analyzed)`,
+          );
+        } finally {
+          session.dispose();
+        }
+        layers[layer.index] = session.result;
+        analyzed++;
+        progress.layerDone(layer.index, false);
+        if (cache) await cache.put(key, session.result);
+      };
+      await pool(image.layers, opts.parallel ?? 2, scanOne);
+    }
+  } finally {
+    progress.finish();
+    await rm(tmpDir, { recursive: true, force: true });
+  }
+  debug(`scan: ${analyzed} layer(s) analyzed, ${cached} from cache`);
+
+  const layerInfo: LayerInfo[] = image.rootDir
+    ? [{ index: 0, digest: undefined, diffID: '', createdBy: undefined }]
+    : image.layers.map((l) => ({
+        index: l.index,
+        digest: l.digest,
+        diffID: l.diffID,
+        createdBy: l.createdBy,
+      }));
+  const osInfo = detectOS(mergeAnalyzer<ReleaseFile>(layers, 'os-release'));
+  const packages = dpkgPackages(layers, layerInfo, osInfo);
+  const warnings: string[] = [];
+  layers.forEach((l, i) => {
+    for (const w of l.warnings) warnings.push(image.rootDir ? w : `layer ${i + 1}: ${w}`);
+  });
+  if (!osInfo)
+    warnings.push(
+      'OS not detected: no os-release, alpine-release, debian_version, redhat-release or lsb-release',
+    );
+  for (const w of warnings) warn(w);
+  const files = opts.listFiles ? [...mergeFiles(layers).values()].map((p) => p.value) : undefined;
+  files?.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    image,
+    layers,
+    layerInfo,
+    os: osInfo,
+    packages,
+    files,
+    warnings,
+    stats: { layers: layers.length, analyzed, cached, ms: Date.now() - t0 },
+  };
+}
