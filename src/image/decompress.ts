@@ -1,6 +1,6 @@
 // Layer decompression chosen by magic bytes (gzip, zstd, none), with decompression-bomb bounds.
 
-import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { ImageError } from '../errors.js';
@@ -35,21 +35,18 @@ export function sniffCompression(head: Buffer, what: string): Compression {
 }
 
 /**
- * Waits for the first bytes of a stream and puts them back, so the compression can be
- * chosen before anything is consumed. Resolves with fewer bytes only at end of stream.
+ * Waits for the first bytes of a stream without losing them: resolves with the head and a
+ * stream that still yields everything (the original with the head put back, or, when the
+ * source already ended, a new stream of what it had).
  */
-export function peek(stream: Readable, n: number): Promise<Buffer> {
+export function peek(stream: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let have = 0;
-    const done = (err?: Error) => {
+    const cleanup = () => {
       stream.off('readable', onReadable);
       stream.off('end', onEnd);
       stream.off('error', onError);
-      const head = Buffer.concat(chunks, have);
-      if (head.length > 0 && !err) stream.unshift(head);
-      if (err) reject(err);
-      else resolve(head.subarray(0, n));
     };
     const onReadable = () => {
       while (have < n) {
@@ -58,14 +55,25 @@ export function peek(stream: Readable, n: number): Promise<Buffer> {
         chunks.push(c);
         have += c.length;
       }
-      if (have >= n) done();
+      if (have >= n) {
+        cleanup();
+        const head = Buffer.concat(chunks, have);
+        stream.unshift(head);
+        resolve({ head: head.subarray(0, n), stream });
+      }
     };
-    const onEnd = () => done();
-    const onError = (e: Error) => done(e);
+    const onEnd = () => {
+      cleanup();
+      const head = Buffer.concat(chunks, have);
+      resolve({ head, stream: Readable.from(have > 0 ? [head] : []) });
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(e);
+    };
     stream.on('readable', onReadable);
     stream.once('end', onEnd);
     stream.once('error', onError);
-    onReadable();
   });
 }
 

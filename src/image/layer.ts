@@ -41,12 +41,13 @@ export async function readLayer(
   opts: LayerReadOptions = {},
 ): Promise<LayerReadResult> {
   const what = layerLabel(layer);
-  const raw: Readable = await layer.open();
+  const opened: Readable = await layer.open();
   let head: Buffer;
+  let raw: Readable;
   try {
-    head = await peek(raw, 6);
+    ({ head, stream: raw } = await peek(opened, 6));
   } catch (e) {
-    raw.destroy();
+    opened.destroy();
     throw e instanceof ImageError ? e : new ImageError(`${what}: ${(e as Error).message}`);
   }
   let compression: Compression;
