@@ -23,9 +23,15 @@ describe('layer cache', () => {
   it('keys depend on diffID, analyzer versions and options', () => {
     const k = layerCacheKey(diffID, [dpkgAnalyzer, releaseFileAnalyzer], { listFiles: false });
     assert.equal(k, layerCacheKey(diffID, [releaseFileAnalyzer, dpkgAnalyzer], { listFiles: false }));
-    assert.notEqual(k, layerCacheKey(diffID, [{ ...dpkgAnalyzer, version: 99 }, releaseFileAnalyzer], { listFiles: false }));
+    assert.notEqual(
+      k,
+      layerCacheKey(diffID, [{ ...dpkgAnalyzer, version: 99 }, releaseFileAnalyzer], { listFiles: false }),
+    );
     assert.notEqual(k, layerCacheKey(diffID, [dpkgAnalyzer, releaseFileAnalyzer], { listFiles: true }));
-    assert.notEqual(k, layerCacheKey(`sha256:${'e'.repeat(64)}`, [dpkgAnalyzer, releaseFileAnalyzer], { listFiles: false }));
+    assert.notEqual(
+      k,
+      layerCacheKey(`sha256:${'e'.repeat(64)}`, [dpkgAnalyzer, releaseFileAnalyzer], { listFiles: false }),
+    );
   });
 
   it('round-trips and ignores corrupt or foreign entries', async () => {
@@ -48,10 +54,17 @@ describe('layer cache', () => {
       const a = ${JSON.stringify(analysis)};
       for (let i = 0; i < 50; i++) await c.put('k' + (i % 5) + 'x'.repeat(10), { ...a, stats: { ...a.stats, entries: i } });
     `;
-    const runs = Array.from({ length: 4 }, () => new Promise<number>((resolve) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'inherit', cwd: ROOT });
-      p.on('close', (code) => resolve(code ?? -1));
-    }));
+    const runs = Array.from(
+      { length: 4 },
+      () =>
+        new Promise<number>((resolve) => {
+          const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+            stdio: 'inherit',
+            cwd: ROOT,
+          });
+          p.on('close', (code) => resolve(code ?? -1));
+        }),
+    );
     assert.deepEqual(await Promise.all(runs), [0, 0, 0, 0]);
     const c = new LayerCache(dir);
     for (let i = 0; i < 5; i++) {

@@ -5,7 +5,14 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { CREDS, img, oracle, REGISTRY, runCli, SKIP_IMAGES, SKIP_REGISTRY, tmpdir } from '../helpers/env.js';
 
-const PRESENT = new Set(['installed', 'unpacked', 'half-configured', 'half-installed', 'triggers-awaited', 'triggers-pending']);
+const PRESENT = new Set([
+  'installed',
+  'unpacked',
+  'half-configured',
+  'half-installed',
+  'triggers-awaited',
+  'triggers-pending',
+]);
 
 interface Pkg {
   Name: string;
@@ -39,7 +46,15 @@ function checkPackages(report: Report, tag: string): void {
   assert.ok(res, 'an os-pkgs result');
   assert.equal(report.Metadata.OS.Family, 'debian');
   assert.match(report.Metadata.OS.Name, /^12\.\d+$/);
-  const got = res.Packages.map((p) => [p.Name, full(p.Version, p.Release, p.Epoch), p.SrcName, full(p.SrcVersion, p.SrcRelease, p.SrcEpoch), p.Arch].join('\t')).sort();
+  const got = res.Packages.map((p) =>
+    [
+      p.Name,
+      full(p.Version, p.Release, p.Epoch),
+      p.SrcName,
+      full(p.SrcVersion, p.SrcRelease, p.SrcEpoch),
+      p.Arch,
+    ].join('\t'),
+  ).sort();
   const want = oracle(tag)
     .filter((p) => PRESENT.has(p.status))
     .map((p) => [p.name, p.version, p.srcName, p.srcVersion, p.arch].join('\t'))
@@ -59,7 +74,12 @@ function checkPackages(report: Report, tag: string): void {
 describe('drydock image on local image files', { skip: SKIP_IMAGES }, () => {
   for (const tag of ['debian-current', 'debian-old', 'debian-app']) {
     it(`${tag}: docker-archive, OCI layout and oci-archive match dpkg-query`, async () => {
-      const forms = [img(`${tag}.docker.tar`), `${img('oci')}:${tag}`, `oci:${img('oci')}:${tag}`, img(`${tag}.oci.tar`)];
+      const forms = [
+        img(`${tag}.docker.tar`),
+        `${img('oci')}:${tag}`,
+        `oci:${img('oci')}:${tag}`,
+        img(`${tag}.oci.tar`),
+      ];
       const reports = await Promise.all(forms.map((f) => scan(f)));
       for (const r of reports) checkPackages(r, tag);
       // The same layers whatever the form.
@@ -89,18 +109,25 @@ describe('drydock image on local image files', { skip: SKIP_IMAGES }, () => {
 
   it('a second scan reads no layer (--debug says so)', async () => {
     const cache = tmpdir('dd-cache-');
-    const first = await runCli(['image', img('debian-app.docker.tar'), '--debug', '-f', 'json', '--list-all-pkgs'], { cacheDir: cache });
+    const first = await runCli(
+      ['image', img('debian-app.docker.tar'), '--debug', '-f', 'json', '--list-all-pkgs'],
+      { cacheDir: cache },
+    );
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /scan: 5 layer\(s\) analyzed, 0 from cache/);
     // Another form of the same image shares the cache: layers are keyed by diffID.
-    const second = await runCli(['image', `${img('oci')}:debian-app`, '--debug', '-f', 'json', '--list-all-pkgs'], { cacheDir: cache });
+    const second = await runCli(
+      ['image', `${img('oci')}:debian-app`, '--debug', '-f', 'json', '--list-all-pkgs'],
+      { cacheDir: cache },
+    );
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stderr, /scan: 0 layer\(s\) analyzed, 5 from cache/);
     assert.doesNotMatch(second.stderr, /analyzed in/);
     const a = JSON.parse(first.stdout) as Report;
     const b = JSON.parse(second.stdout) as Report;
     // Same packages and layers; only the blob digest differs (docker-archive layers are uncompressed).
-    const strip = (r: Report) => r.Results[0]?.Packages.map((p) => ({ ...p, Layer: { ...p.Layer, Digest: undefined } }));
+    const strip = (r: Report) =>
+      r.Results[0]?.Packages.map((p) => ({ ...p, Layer: { ...p.Layer, Digest: undefined } }));
     assert.deepEqual(strip(a), strip(b));
     assert.ok((a.Results[0]?.Packages.length ?? 0) > 100);
   });
@@ -122,7 +149,10 @@ describe('drydock image on local image files', { skip: SKIP_IMAGES }, () => {
     const r = await runCli(['fs', img('unpacked/debian-app/rootfs'), '-f', 'json', '--list-all-pkgs']);
     assert.equal(r.code, 0, r.stderr);
     const rep = JSON.parse(r.stdout) as Report;
-    assert.equal(rep.Results[0]?.Packages.length, oracle('debian-app').filter((p) => PRESENT.has(p.status)).length);
+    assert.equal(
+      rep.Results[0]?.Packages.length,
+      oracle('debian-app').filter((p) => PRESENT.has(p.status)).length,
+    );
   });
 });
 
@@ -135,18 +165,31 @@ describe('drydock image from the registry', { skip: SKIP_IMAGES || SKIP_REGISTRY
     const digest = (oci.Metadata.RepoDigests[0] as string).split('@')[1] as string;
     const byDigest = await scan(`registry:${REGISTRY.plain}/dd/debian-app@${digest}`);
     checkPackages(byDigest, 'debian-app');
-    for (const tag of ['debian-current', 'debian-old']) checkPackages(await scan(`${REGISTRY.plain}/dd/${tag}:1.0`), tag);
+    for (const tag of ['debian-current', 'debian-old'])
+      checkPackages(await scan(`${REGISTRY.plain}/dd/${tag}:1.0`), tag);
   });
 
   it('basic auth: flags, environment and docker config.json; refused without credentials', async () => {
     const ref = `${REGISTRY.basic}/dd/debian-app:1.0`;
-    checkPackages(await scan(ref, ['--username', CREDS.username, '--password', CREDS.password]), 'debian-app');
-    checkPackages(await scan(ref, [], { DRYDOCK_USERNAME: CREDS.username, DRYDOCK_PASSWORD: CREDS.password }), 'debian-app');
+    checkPackages(
+      await scan(ref, ['--username', CREDS.username, '--password', CREDS.password]),
+      'debian-app',
+    );
+    checkPackages(
+      await scan(ref, [], { DRYDOCK_USERNAME: CREDS.username, DRYDOCK_PASSWORD: CREDS.password }),
+      'debian-app',
+    );
     const dockerDir = tmpdir();
     mkdirSync(dockerDir, { recursive: true });
     writeFileSync(
       path.join(dockerDir, 'config.json'),
-      JSON.stringify({ auths: { [`http://${REGISTRY.basic}`]: { auth: Buffer.from(`${CREDS.username}:${CREDS.password}`).toString('base64') } } }),
+      JSON.stringify({
+        auths: {
+          [`http://${REGISTRY.basic}`]: {
+            auth: Buffer.from(`${CREDS.username}:${CREDS.password}`).toString('base64'),
+          },
+        },
+      }),
     );
     checkPackages(await scan(ref, [], { DOCKER_CONFIG: dockerDir }), 'debian-app');
     const anon = await runCli(['image', ref]);
@@ -159,7 +202,10 @@ describe('drydock image from the registry', { skip: SKIP_IMAGES || SKIP_REGISTRY
 
   it('token auth: with credentials and anonymous pull', async () => {
     const ref = `${REGISTRY.token}/dd/debian-app:1.0-docker`;
-    checkPackages(await scan(ref, ['--username', CREDS.username, '--password', CREDS.password]), 'debian-app');
+    checkPackages(
+      await scan(ref, ['--username', CREDS.username, '--password', CREDS.password]),
+      'debian-app',
+    );
     checkPackages(await scan(ref), 'debian-app');
     const wrong = await runCli(['image', ref, '--username', CREDS.username, '--password', 'nope']);
     assert.equal(wrong.code, 2);
@@ -172,7 +218,10 @@ describe('drydock image from the registry', { skip: SKIP_IMAGES || SKIP_REGISTRY
     checkPackages(await scan(ref, ['--platform', 'linux/arm64']), 'debian-old');
     const none = await runCli(['image', ref, '--platform', 'linux/s390x']);
     assert.equal(none.code, 2);
-    assert.match(none.stderr, /no image for platform linux\/s390x \(available: linux\/amd64, linux\/arm64\/v8\)/);
+    assert.match(
+      none.stderr,
+      /no image for platform linux\/s390x \(available: linux\/amd64, linux\/arm64\/v8\)/,
+    );
     // the same index in the OCI layout
     checkPackages(await scan(`${img('oci')}:multi`, ['--platform', 'linux/arm64/v8']), 'debian-old');
   });

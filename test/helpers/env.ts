@@ -13,7 +13,9 @@ export const SHARED = path.resolve(ROOT, '..', 'shared');
 export const IMAGES = process.env.DRYDOCK_TEST_IMAGES;
 export const HAVE_IMAGES = !!IMAGES && existsSync(path.join(IMAGES, '.complete'));
 export const HAVE_REGISTRY = process.env.DRYDOCK_TEST_REGISTRY === '1';
-export const SKIP_IMAGES = HAVE_IMAGES ? false : 'needs the test images: run scripts/test.sh (DRYDOCK_TEST_IMAGES unset)';
+export const SKIP_IMAGES = HAVE_IMAGES
+  ? false
+  : 'needs the test images: run scripts/test.sh (DRYDOCK_TEST_IMAGES unset)';
 export const SKIP_REGISTRY = HAVE_REGISTRY ? false : 'needs the test registries: run scripts/test.sh';
 export const SKIP_SHARED = existsSync(SHARED) ? false : `needs ${SHARED} (the shared data folder is absent)`;
 
@@ -35,7 +37,10 @@ export interface CliResult {
 }
 
 /** Runs bin/drydock (the built CLI) with a private cache unless one is given. */
-export function runCli(args: string[], opts: { env?: Record<string, string>; cacheDir?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; cacheDir?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const env = { ...process.env, DRYDOCK_CACHE_DIR: opts.cacheDir ?? tmpdir('dd-cache-'), ...opts.env };
     delete env.DRYDOCK_DEBUG;
@@ -53,7 +58,9 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; cac
 }
 
 /** The dpkg-query oracle written by scripts/build-test-images.sh. */
-export function oracle(tag: string): { name: string; version: string; srcName: string; srcVersion: string; arch: string; status: string }[] {
+export function oracle(
+  tag: string,
+): { name: string; version: string; srcName: string; srcVersion: string; arch: string; status: string }[] {
   return readFileSync(img('status', `${tag}.packages.tsv`), 'utf8')
     .trim()
     .split('\n')
@@ -72,6 +79,14 @@ export function oracle(tag: string): { name: string; version: string; srcName: s
 
 /** Asserts a CLI failure is a clean one-line user error with exit code 2. */
 export function isCleanUserError(r: CliResult): boolean {
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('WARN '));
-  return r.code === 2 && lines.length === 1 && /^drydock: error: /.test(lines[0] ?? '') && !/\n\s+at /.test(r.stderr);
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('WARN '));
+  return (
+    r.code === 2 &&
+    lines.length === 1 &&
+    /^drydock: error: /.test(lines[0] ?? '') &&
+    !/\n\s+at /.test(r.stderr)
+  );
 }

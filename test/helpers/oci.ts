@@ -1,9 +1,9 @@
 // Writes OCI image layouts and docker-archives from in-memory layers, for tests of hostile images.
 
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 
 export function sha256(b: Buffer | string): string {

@@ -14,13 +14,25 @@ export interface TarSpec {
   size?: number;
 }
 
-const TYPE: Record<string, string> = { file: '0', hardlink: '1', symlink: '2', char: '3', dir: '5', fifo: '6' };
+const TYPE: Record<string, string> = {
+  file: '0',
+  hardlink: '1',
+  symlink: '2',
+  char: '3',
+  dir: '5',
+  fifo: '6',
+};
 
 function octal(n: number, len: number): string {
   return `${n.toString(8).padStart(len - 1, '0')}\0`;
 }
 
-export function header(name: string, type: string, size: number, opts: { linkname?: string; mode?: number } = {}): Buffer {
+export function header(
+  name: string,
+  type: string,
+  size: number,
+  opts: { linkname?: string; mode?: number } = {},
+): Buffer {
   const h = Buffer.alloc(512);
   h.write(name.slice(0, 100), 0, 'utf8');
   h.write(octal(opts.mode ?? 0o644, 8), 100);
@@ -49,7 +61,8 @@ function paxRecords(rec: Record<string, string>): Buffer {
   for (const [k, v] of Object.entries(rec)) {
     const body = ` ${k}=${v}\n`;
     let len = Buffer.byteLength(body) + 1;
-    while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
+    while (String(len).length + Buffer.byteLength(body) !== len)
+      len = String(len).length + Buffer.byteLength(body);
     parts.push(Buffer.from(`${len}${body}`));
   }
   return Buffer.concat(parts);

@@ -38,27 +38,41 @@ describe('decompressors', () => {
   });
   it('turn truncated or corrupt data into ImageError', async () => {
     const g = gzipSync(payload);
-    await assert.rejects(run(g.subarray(0, g.length - 50), 'gzip'), (e: unknown) => e instanceof ImageError && /corrupt gzip/.test(e.message));
+    await assert.rejects(
+      run(g.subarray(0, g.length - 50), 'gzip'),
+      (e: unknown) => e instanceof ImageError && /corrupt gzip/.test(e.message),
+    );
     const bad = Buffer.from(g);
     bad[100] ^= 0xff;
     bad[101] ^= 0xff;
     await assert.rejects(run(bad, 'gzip'), ImageError);
     const z = execFileSync('zstd', ['-q', '-c'], { input: payload });
-    await assert.rejects(run(z.subarray(0, z.length - 20), 'zstd'), (e: unknown) => e instanceof ImageError && /corrupt zstd/.test(e.message));
+    await assert.rejects(
+      run(z.subarray(0, z.length - 20), 'zstd'),
+      (e: unknown) => e instanceof ImageError && /corrupt zstd/.test(e.message),
+    );
   });
 });
 
 describe('BombGuard', () => {
   it('stops on ratio and on absolute size', async () => {
     const chunks = Array.from({ length: 100 }, () => Buffer.alloc(1 << 20));
-    const guard = new BombGuard(() => 1000, { maxBytes: 2 ** 40, maxRatio: 100, ratioAfter: 10 << 20 }, 'layer X');
+    const guard = new BombGuard(
+      () => 1000,
+      { maxBytes: 2 ** 40, maxRatio: 100, ratioAfter: 10 << 20 },
+      'layer X',
+    );
     await assert.rejects(
       pipeline(Readable.from(chunks), guard, async (s: AsyncIterable<Buffer>) => {
         for await (const _ of s);
       }),
       (e: unknown) => e instanceof ImageError && /decompression bomb/.test(e.message),
     );
-    const guard2 = new BombGuard(() => 1 << 30, { maxBytes: 5 << 20, maxRatio: 100, ratioAfter: 2 ** 40 }, 'layer X');
+    const guard2 = new BombGuard(
+      () => 1 << 30,
+      { maxBytes: 5 << 20, maxRatio: 100, ratioAfter: 2 ** 40 },
+      'layer X',
+    );
     await assert.rejects(
       pipeline(Readable.from(chunks), guard2, async (s: AsyncIterable<Buffer>) => {
         for await (const _ of s);

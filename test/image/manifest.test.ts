@@ -29,7 +29,20 @@ describe('parseManifest', () => {
     const m = parseManifest(manifest(), 'm');
     assert.equal(m.kind, 'manifest');
     const idx = parseManifest(
-      Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.dockerList, manifests: [{ mediaType: MEDIA.dockerManifest, digest: D, size: 3, platform: { os: 'linux', architecture: 'amd64' } }] })),
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MEDIA.dockerList,
+          manifests: [
+            {
+              mediaType: MEDIA.dockerManifest,
+              digest: D,
+              size: 3,
+              platform: { os: 'linux', architecture: 'amd64' },
+            },
+          ],
+        }),
+      ),
       'i',
     );
     assert.equal(idx.kind, 'index');
@@ -37,7 +50,10 @@ describe('parseManifest', () => {
   it('rejects mismatched media types, schema 1, bad digests and oversized documents', () => {
     assert.throws(() => parseManifest(manifest(), 'm', MEDIA.ociIndex), /media type mismatch/);
     assert.throws(() => parseManifest(Buffer.from('{"schemaVersion":1}'), 'm'), /schema 1/);
-    assert.throws(() => parseManifest(manifest({ config: { digest: 'sha256:zz', size: 1 } }), 'm'), /invalid digest/);
+    assert.throws(
+      () => parseManifest(manifest({ config: { digest: 'sha256:zz', size: 1 } }), 'm'),
+      /invalid digest/,
+    );
     assert.throws(() => parseManifest(manifest({ config: { digest: D, size: -1 } }), 'm'), /invalid size/);
     assert.throws(() => parseManifest(Buffer.alloc(5 * 1024 * 1024, 0x20), 'm'), /more than/);
     assert.throws(() => parseManifest(Buffer.from('not json'), 'm'), /not valid JSON/);
@@ -67,7 +83,12 @@ describe('platform selection', () => {
     mediaType: MEDIA.ociIndex,
     manifests: [
       { mediaType: MEDIA.ociManifest, digest: D, size: 1, platform: { os: 'linux', architecture: 'amd64' } },
-      { mediaType: MEDIA.ociManifest, digest: E, size: 1, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+      {
+        mediaType: MEDIA.ociManifest,
+        digest: E,
+        size: 1,
+        platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+      },
       {
         mediaType: MEDIA.ociManifest,
         digest: `sha256:${'c'.repeat(64)}`,
@@ -84,7 +105,10 @@ describe('platform selection', () => {
     assert.equal(selectPlatform(index, parsePlatform('linux/amd64'), 'i').digest, D);
   });
   it('names the available platforms when none matches', () => {
-    assert.throws(() => selectPlatform(index, parsePlatform('linux/s390x'), 'i'), /no image for platform linux\/s390x \(available: linux\/amd64, linux\/arm64\/v8\)/);
+    assert.throws(
+      () => selectPlatform(index, parsePlatform('linux/s390x'), 'i'),
+      /no image for platform linux\/s390x \(available: linux\/amd64, linux\/arm64\/v8\)/,
+    );
     assert.throws(() => parsePlatform('linux'), /expected os\/arch/);
   });
 });

@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import type { LayerAnalysis } from '../../src/analyze/types.js';
 import { mergeAnalyzer, mergeFiles, pathHistory } from '../../src/image/merge.js';
 
-function layer(results: Record<string, unknown>, whiteouts: string[] = [], opaqueDirs: string[] = [], files: string[] = []): LayerAnalysis {
+function layer(
+  results: Record<string, unknown>,
+  whiteouts: string[] = [],
+  opaqueDirs: string[] = [],
+  files: string[] = [],
+): LayerAnalysis {
   return {
     diffID: '',
     results: { a: results },
@@ -23,13 +28,10 @@ describe('merge', () => {
       layer({ 'etc/sudoers.d/new': 3 }, [], ['etc/sudoers.d']),
     ];
     const m = mergeAnalyzer<number>(layers, 'a');
-    assert.deepEqual(
-      [...m].map(([p, v]) => [p, v.layer, v.value]).sort(),
-      [
-        ['etc/a', 1, 2],
-        ['etc/sudoers.d/new', 2, 3],
-      ],
-    );
+    assert.deepEqual([...m].map(([p, v]) => [p, v.layer, v.value]).sort(), [
+      ['etc/a', 1, 2],
+      ['etc/sudoers.d/new', 2, 3],
+    ]);
   });
   it('an opaque directory hides lower content only, not its own layer', () => {
     const layers = [layer({ 'd/old': 1 }), layer({ 'd/new': 2 }, [], ['d'])];
@@ -44,7 +46,10 @@ describe('merge', () => {
     assert.deepEqual([...mergeAnalyzer(layers, 'a').keys()], ['etc/bb']);
   });
   it('merges the file tree with the layer that last wrote each file', () => {
-    const layers = [layer({}, [], [], ['etc/motd', 'etc/issue', 'usr/bin/sudo']), layer({}, ['etc/motd'], [], ['usr/bin/sudo'])];
+    const layers = [
+      layer({}, [], [], ['etc/motd', 'etc/issue', 'usr/bin/sudo']),
+      layer({}, ['etc/motd'], [], ['usr/bin/sudo']),
+    ];
     const f = mergeFiles(layers);
     assert.deepEqual([...f.keys()].sort(), ['etc/issue', 'usr/bin/sudo']);
     assert.equal(f.get('usr/bin/sudo')?.layer, 1);

@@ -19,13 +19,16 @@ describe('normalizeEntryPath', () => {
   });
   it('never yields "..", ".", empty segments or a leading slash (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('a', 'b', '..', '.', '', 'c.d', '...'), { maxLength: 12 }), (parts) => {
-        const r = normalizeEntryPath(parts.join('/'));
-        if (!r.ok) return;
-        if (r.path === '') return;
-        assert.ok(!r.path.startsWith('/'));
-        for (const seg of r.path.split('/')) assert.ok(seg !== '..' && seg !== '.' && seg !== '');
-      }),
+      fc.property(
+        fc.array(fc.constantFrom('a', 'b', '..', '.', '', 'c.d', '...'), { maxLength: 12 }),
+        (parts) => {
+          const r = normalizeEntryPath(parts.join('/'));
+          if (!r.ok) return;
+          if (r.path === '') return;
+          assert.ok(!r.path.startsWith('/'));
+          for (const seg of r.path.split('/')) assert.ok(seg !== '..' && seg !== '.' && seg !== '');
+        },
+      ),
     );
   });
 });

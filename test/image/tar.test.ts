@@ -49,8 +49,12 @@ describe('TarParser on archives written by GNU tar', () => {
   // A sparse file: 8 MiB logical, two small data regions.
   const sparse = path.join(dir, 'sparse.bin');
   execFileSync('truncate', ['-s', '8M', sparse]);
-  execFileSync('dd', ['if=/dev/urandom', `of=${sparse}`, 'bs=4096', 'count=3', 'seek=10', 'conv=notrunc'], { stdio: 'ignore' });
-  execFileSync('dd', ['if=/dev/urandom', `of=${sparse}`, 'bs=4096', 'count=1', 'seek=1000', 'conv=notrunc'], { stdio: 'ignore' });
+  execFileSync('dd', ['if=/dev/urandom', `of=${sparse}`, 'bs=4096', 'count=3', 'seek=10', 'conv=notrunc'], {
+    stdio: 'ignore',
+  });
+  execFileSync('dd', ['if=/dev/urandom', `of=${sparse}`, 'bs=4096', 'count=1', 'seek=1000', 'conv=notrunc'], {
+    stdio: 'ignore',
+  });
   const sparseContent = readFileSync(sparse);
 
   for (const format of ['posix', 'gnu', 'ustar']) {
@@ -110,7 +114,10 @@ describe('TarParser on archives written by GNU tar', () => {
 describe('TarParser on bad input', () => {
   it('rejects a truncated archive (inside file data)', () => {
     const tar = makeTar([{ name: 'a.txt', content: 'x'.repeat(5000) }]);
-    assert.throws(() => parse(tar.subarray(0, 2048)), (e: unknown) => e instanceof ImageError && /truncated/.test(e.message));
+    assert.throws(
+      () => parse(tar.subarray(0, 2048)),
+      (e: unknown) => e instanceof ImageError && /truncated/.test(e.message),
+    );
   });
 
   it('rejects a truncated header', () => {
@@ -118,13 +125,19 @@ describe('TarParser on bad input', () => {
       { name: 'a.txt', content: 'abc' },
       { name: 'b.txt', content: 'def' },
     ]);
-    assert.throws(() => parse(tar.subarray(0, 1024 + 100)), (e: unknown) => e instanceof ImageError && /truncated/.test(e.message));
+    assert.throws(
+      () => parse(tar.subarray(0, 1024 + 100)),
+      (e: unknown) => e instanceof ImageError && /truncated/.test(e.message),
+    );
   });
 
   it('rejects a header with a bad checksum', () => {
     const tar = makeTar([{ name: 'a.txt', content: 'abc' }]);
     tar[10] = 0x41;
-    assert.throws(() => parse(tar), (e: unknown) => e instanceof ImageError && /checksum/.test(e.message));
+    assert.throws(
+      () => parse(tar),
+      (e: unknown) => e instanceof ImageError && /checksum/.test(e.message),
+    );
   });
 
   it('rejects random garbage', () => {
@@ -150,17 +163,31 @@ describe('TarParser on bad input', () => {
 
   it('bounds PAX records', () => {
     const big = Buffer.concat([header('PaxHeaders/x', 'x', 4 << 20), Buffer.alloc(4 << 20)]);
-    assert.throws(() => parse(big), (e: unknown) => e instanceof ImageError && /metadata record/.test(e.message));
+    assert.throws(
+      () => parse(big),
+      (e: unknown) => e instanceof ImageError && /metadata record/.test(e.message),
+    );
   });
 
   it('bounds the number of entries', () => {
     const tar = makeTar(Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, content: '' })));
-    const parser = new TarParser({ entry: () => null }, { maxEntries: 10, maxMetaBytes: 1 << 20, maxSparseChunks: 10 });
-    assert.throws(() => parser.push(tar), (e: unknown) => e instanceof ImageError && /more than 10 entries/.test(e.message));
+    const parser = new TarParser(
+      { entry: () => null },
+      { maxEntries: 10, maxMetaBytes: 1 << 20, maxSparseChunks: 10 },
+    );
+    assert.throws(
+      () => parser.push(tar),
+      (e: unknown) => e instanceof ImageError && /more than 10 entries/.test(e.message),
+    );
   });
 
   it('treats link, dir and device sizes as zero (no data follows)', () => {
-    const tar = Buffer.concat([header('d', '5', 999), header('f', '0', 3), Buffer.from('abc'.padEnd(512, '\0')), Buffer.alloc(1024)]);
+    const tar = Buffer.concat([
+      header('d', '5', 999),
+      header('f', '0', 3),
+      Buffer.from('abc'.padEnd(512, '\0')),
+      Buffer.alloc(1024),
+    ]);
     const { entries } = parse(tar);
     assert.deepEqual(
       entries.map((e) => [e.entry.name, e.entry.type]),

@@ -22,16 +22,34 @@ function view(files: Record<string, string>): Map<string, Placed<ReleaseFile>> {
 
 describe('detectOS', () => {
   it('prefers debian_version for the Debian point release', () => {
-    const os = detectOS(view({ 'usr/lib/os-release': 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm', 'etc/debian_version': '12.8\n' }));
-    assert.deepEqual(os, { family: 'debian', name: '12.8', prettyName: 'Debian GNU/Linux 12 (bookworm)', codename: 'bookworm', source: 'etc/debian_version' });
+    const os = detectOS(
+      view({
+        'usr/lib/os-release':
+          'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm',
+        'etc/debian_version': '12.8\n',
+      }),
+    );
+    assert.deepEqual(os, {
+      family: 'debian',
+      name: '12.8',
+      prettyName: 'Debian GNU/Linux 12 (bookworm)',
+      codename: 'bookworm',
+      source: 'etc/debian_version',
+    });
   });
   it('handles alpine, redhat-release, lsb-release and debian_version alone', () => {
     assert.equal(detectOS(view({ 'etc/alpine-release': '3.19.1' }))?.name, '3.19.1');
     assert.deepEqual(
-      [detectOS(view({ 'etc/redhat-release': 'Rocky Linux release 9.3 (Blue Onyx)' }))?.family, detectOS(view({ 'etc/redhat-release': 'Rocky Linux release 9.3 (Blue Onyx)' }))?.name],
+      [
+        detectOS(view({ 'etc/redhat-release': 'Rocky Linux release 9.3 (Blue Onyx)' }))?.family,
+        detectOS(view({ 'etc/redhat-release': 'Rocky Linux release 9.3 (Blue Onyx)' }))?.name,
+      ],
       ['rocky', '9.3'],
     );
-    assert.equal(detectOS(view({ 'etc/lsb-release': 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04' }))?.family, 'ubuntu');
+    assert.equal(
+      detectOS(view({ 'etc/lsb-release': 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04' }))?.family,
+      'ubuntu',
+    );
     assert.equal(detectOS(view({ 'etc/debian_version': '11.9' }))?.name, '11.9');
     assert.equal(detectOS(view({})), undefined);
   });
@@ -52,9 +70,21 @@ describe('detectOS', () => {
       assert.equal(os?.name, version, file);
     }
     const deb = path.join(base, 'debian/from-debian_version/etc');
-    const d = detectOS(view({ 'etc/os-release': readFileSync(path.join(deb, 'os-release'), 'utf8'), 'etc/debian_version': readFileSync(path.join(deb, 'debian_version'), 'utf8') }));
+    const d = detectOS(
+      view({
+        'etc/os-release': readFileSync(path.join(deb, 'os-release'), 'utf8'),
+        'etc/debian_version': readFileSync(path.join(deb, 'debian_version'), 'utf8'),
+      }),
+    );
     assert.equal(d?.name, '10.8');
-    const alma = detectOS(view({ 'etc/redhat-release': readFileSync(path.join(base, 'almalinux/from-redhat-release/etc/redhat-release'), 'utf8') }));
+    const alma = detectOS(
+      view({
+        'etc/redhat-release': readFileSync(
+          path.join(base, 'almalinux/from-redhat-release/etc/redhat-release'),
+          'utf8',
+        ),
+      }),
+    );
     assert.deepEqual([alma?.family, alma?.name], ['alma', '8.10']);
   });
 });

@@ -249,7 +249,10 @@ export class RegistryClient {
       }
       if (status === 401 && opts.auth && authTried && this.creds && target.origin === this.origin) {
         await res.body.dump();
-        throw new RegistryError(`registry ${this.host} refused the credentials for ${this.creds.username} (401)`, { status });
+        throw new RegistryError(
+          `registry ${this.host} refused the credentials for ${this.creds.username} (401)`,
+          { status },
+        );
       }
       if (RETRY_STATUS.has(status) && attempt < this.retries) {
         const wait = this.backoff(attempt++, header(res, 'retry-after'));

@@ -3,19 +3,37 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseDpkgStatus } from '../../../src/analyze/pkg/dpkg.js';
-import { img, ROOT, SHARED, SKIP_IMAGES, SKIP_SHARED, oracle } from '../../helpers/env.js';
+import { img, oracle, ROOT, SHARED, SKIP_IMAGES, SKIP_SHARED } from '../../helpers/env.js';
 
 interface Expected {
-  packages: { package: string; version: string; sourcePackage: string; sourceVersion: string; architecture: string; status: string }[];
+  packages: {
+    package: string;
+    version: string;
+    sourcePackage: string;
+    sourceVersion: string;
+    architecture: string;
+    status: string;
+  }[];
 }
 
-const PRESENT = new Set(['installed', 'unpacked', 'half-configured', 'half-installed', 'triggers-awaited', 'triggers-pending']);
+const PRESENT = new Set([
+  'installed',
+  'unpacked',
+  'half-configured',
+  'half-installed',
+  'triggers-awaited',
+  'triggers-pending',
+]);
 
 function compare(statusFile: string, expectedFile: string): void {
   const got = parseDpkgStatus(readFileSync(statusFile, 'utf8'));
-  const exp = (JSON.parse(readFileSync(expectedFile, 'utf8')) as Expected).packages.filter((p) => PRESENT.has(p.status));
+  const exp = (JSON.parse(readFileSync(expectedFile, 'utf8')) as Expected).packages.filter((p) =>
+    PRESENT.has(p.status),
+  );
   const key = (n: string, a: string) => `${n}:${a}`;
-  const want = new Map(exp.map((p) => [key(p.package, p.architecture), [p.version, p.sourcePackage, p.sourceVersion]]));
+  const want = new Map(
+    exp.map((p) => [key(p.package, p.architecture), [p.version, p.sourcePackage, p.sourceVersion]]),
+  );
   const have = new Map(got.map((p) => [key(p.name, p.arch), [p.version, p.srcName, p.srcVersion]]));
   assert.equal(have.size, want.size);
   assert.deepEqual(have, want);
@@ -23,7 +41,10 @@ function compare(statusFile: string, expectedFile: string): void {
 
 describe('dpkg status parser vs dpkg-query', () => {
   it('Ubuntu 18.04 status (Trivy vector, bundled)', () => {
-    compare(path.join(ROOT, 'test/fixtures/dpkg/ubuntu-18.04.status'), path.join(ROOT, 'test/fixtures/dpkg/ubuntu-18.04.expected.json'));
+    compare(
+      path.join(ROOT, 'test/fixtures/dpkg/ubuntu-18.04.status'),
+      path.join(ROOT, 'test/fixtures/dpkg/ubuntu-18.04.expected.json'),
+    );
   });
   it('Debian 12 host status, 749 packages', { skip: SKIP_SHARED }, () => {
     const d = path.join(SHARED, 'data/dpkg-status-vectors/debian-bookworm-host');
@@ -63,12 +84,22 @@ describe('dpkg status parser details', () => {
       '',
     ].join('\n');
     assert.deepEqual(parseDpkgStatus(text), [
-      { name: 'libfoo1', version: '2.0-1+b1', arch: 'amd64', srcName: 'foo', srcVersion: '1:2.0-1', status: 'installed' },
+      {
+        name: 'libfoo1',
+        version: '2.0-1+b1',
+        arch: 'amd64',
+        srcName: 'foo',
+        srcVersion: '1:2.0-1',
+        status: 'installed',
+      },
       { name: 'bar', version: '3', arch: '', srcName: 'bar-src', srcVersion: '3', status: 'unpacked' },
     ]);
   });
   it('reads distroless status.d files, which have no Status field', () => {
-    assert.equal(parseDpkgStatus('Package: base-files\nVersion: 12.4\nArchitecture: amd64\n', false).length, 1);
+    assert.equal(
+      parseDpkgStatus('Package: base-files\nVersion: 12.4\nArchitecture: amd64\n', false).length,
+      1,
+    );
     assert.equal(parseDpkgStatus('Package: base-files\nVersion: 12.4\n', true).length, 0);
   });
 });

@@ -21,11 +21,20 @@ describe('credentials', () => {
     const saved = { u: process.env.DRYDOCK_USERNAME };
     delete process.env.DRYDOCK_USERNAME;
     try {
-      assert.deepEqual(findCredentials('127.0.0.1:15001', { dockerConfig: file }), { username: 'dduser', password: 'pa:ss' });
-      assert.deepEqual(findCredentials('docker.io', { dockerConfig: file }), { username: 'hubuser', password: 'hubpass' });
+      assert.deepEqual(findCredentials('127.0.0.1:15001', { dockerConfig: file }), {
+        username: 'dduser',
+        password: 'pa:ss',
+      });
+      assert.deepEqual(findCredentials('docker.io', { dockerConfig: file }), {
+        username: 'hubuser',
+        password: 'hubpass',
+      });
       assert.equal(findCredentials('127.0.0.1:15002', { dockerConfig: file }), undefined);
       // flags win over the file
-      assert.deepEqual(findCredentials('127.0.0.1:15001', { dockerConfig: file, username: 'x', password: 'y' }), { username: 'x', password: 'y' });
+      assert.deepEqual(
+        findCredentials('127.0.0.1:15001', { dockerConfig: file, username: 'x', password: 'y' }),
+        { username: 'x', password: 'y' },
+      );
     } finally {
       if (saved.u !== undefined) process.env.DRYDOCK_USERNAME = saved.u;
     }
