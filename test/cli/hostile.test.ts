@@ -62,8 +62,11 @@ describe('hostile layer content (warnings, entry skipped, scan goes on)', () => 
       warnings,
       /skipped hard link "etc\/os-release" -> "..\/..\/..\/etc\/shadow": target climbs above the image root/,
     );
-    assert.deepEqual((r.json?.Metadata as { OS: unknown }).OS, { Family: 'debian', Name: '12' });
-    const files = (r.json?.Files as { Path: string }[]).map((f) => f.Path);
+    assert.deepEqual((r.json as { Metadata: { OS?: unknown } }).Metadata.OS, {
+      Family: 'debian',
+      Name: '12',
+    });
+    const files = (r.json as { Files: { Path: string }[] }).Files.map((f) => f.Path);
     assert.ok(files.includes('etc/passwd'), 'an absolute path is read relative to the image root');
     assert.ok(!files.some((f) => f.includes('..')));
     assert.ok(!existsSync(`/tmp/${marker}`));
@@ -84,7 +87,11 @@ describe('hostile layer content (warnings, entry skipped, scan goes on)', () => 
     ]);
     const r = await scanJson(layout.dir);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal((r.json?.Metadata as { OS?: unknown }).OS, undefined, 'the host os-release was not read');
+    assert.equal(
+      (r.json as { Metadata: { OS?: unknown } }).Metadata.OS,
+      undefined,
+      'the host os-release was not read',
+    );
     assert.match((r.json?.Warnings ?? []).join('\n'), /OS not detected/);
   });
 
@@ -146,7 +153,7 @@ describe('broken or lying images (exit 2, one line)', () => {
     }
     // A gzip stream corrupt in the middle whose digest is right (the publisher signed garbage)
     const gz = execFileSync('gzip', ['-c'], { input: big });
-    gz[gz.length - 30] ^= 0xff;
+    gz.writeUInt8((gz.readUInt8(gz.length - 30) ^ 0xff) & 0xff, gz.length - 30);
     const m = makeOciLayout(path.join(dir, 'gz-corrupt'), [{ tar: big, compression: 'none' }], {
       manifestOverride: (mf) => {
         const digest = sha256(gz);

@@ -42,7 +42,11 @@ export function runCli(
   opts: { env?: Record<string, string>; cacheDir?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
-    const env = { ...process.env, DRYDOCK_CACHE_DIR: opts.cacheDir ?? tmpdir('dd-cache-'), ...opts.env };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DRYDOCK_CACHE_DIR: opts.cacheDir ?? tmpdir('dd-cache-'),
+      ...opts.env,
+    };
     delete env.DRYDOCK_DEBUG;
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: build, lint, type-check, then real components
+# (Debian images built from Debian's archive, docker-registry in three auth modes) and all tests.
+# Needs root for the image build (mmdebstrap) and apt-get; everything runs on 127.0.0.1.
+. "$(dirname "$0")/lib.sh"
+cd "$DD_ROOT"
+T0=$(now_s)
+ensure_pkgs zstd gzip tar curl iproute2
+log "build"; npm run --silent build
+log "lint"; npx biome check src test bench scripts
+log "typecheck"; npx tsc -p tsconfig.json --noEmit
+log "test images"; IMAGES=$(bash scripts/build-test-images.sh)
+log "registries"; bash scripts/registry.sh start "$IMAGES"
+trap 'bash scripts/registry.sh stop' EXIT
+export DRYDOCK_TEST_IMAGES="$IMAGES" DRYDOCK_TEST_REGISTRY=1
+mapfile -t FILES < <(find test -name '*.test.ts' | sort)
+log "node --test (${#FILES[@]} files)"
+node --import tsx --test --test-concurrency=2 --test-reporter=spec "${FILES[@]}"
+log "all tests passed in $(elapsed "$T0")s"
