@@ -2,7 +2,6 @@
 
 let debugEnabled = process.env.DRYDOCK_DEBUG === '1';
 let quiet = false;
-const started = process.hrtime.bigint();
 
 export function setDebug(on: boolean): void {
   debugEnabled = on;
@@ -16,9 +15,9 @@ export function setQuiet(on: boolean): void {
   quiet = on;
 }
 
+/** Seconds since the process started (not since this module loaded). */
 function stamp(): string {
-  const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
-  return `${(ms / 1000).toFixed(3).padStart(8)}s`;
+  return `${(performance.now() / 1000).toFixed(3).padStart(8)}s`;
 }
 
 /** Debug line, only with --debug. Keep messages grep-able: "component: what happened". */

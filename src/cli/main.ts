@@ -1,188 +1,159 @@
-// drydock's command line: parses options, calls the library, picks a renderer, maps errors to exit codes.
+// drydock's command line: the command table; each command's code is loaded only when it runs.
 
-import { rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { describe, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, isUserError, UserError } from '../errors.js';
-import { DEFAULT_DECOMPRESS_LIMITS } from '../image/decompress.js';
-import { parsePlatform } from '../image/manifest.js';
-import { openImage } from '../image/source/open.js';
+import { describe, EXIT_INTERNAL, isUserError } from '../errors.js';
 import { debug, isDebug, setDebug, setQuiet } from '../log.js';
-import { buildReport } from '../report/json.js';
-import { renderTable } from '../report/table.js';
-import { TtyProgress } from '../scan/progress.js';
-import { scanImage } from '../scan/scan.js';
+import { type CommandSpec, type OptionSpec, type ProgramSpec, parsers, runProgram } from './framework.js';
 
-const VERSION = '0.1.0';
+export const VERSION = '0.1.0';
 
-function intArg(name: string, min: number, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
-    return n;
-  };
-}
+const GLOBAL: OptionSpec[] = [
+  { name: 'debug', short: 'd', type: 'boolean', description: 'debug logging to stderr' },
+  { name: 'quiet', short: 'q', type: 'boolean', description: 'no warnings or progress on stderr' },
+  { name: 'help', short: 'h', type: 'boolean', description: 'show help' },
+  { name: 'version', short: 'v', type: 'boolean', description: 'print the version' },
+];
 
-function sizeArg(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(v.trim());
-  if (!m) throw new InvalidArgumentError('expected a size such as 512MB or 20GB');
-  const mult: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-  return Math.floor(Number(m[1]) * (mult[(m[2] as string).toLowerCase()] as number));
-}
+const SCAN_OPTIONS: OptionSpec[] = [
+  {
+    name: 'format',
+    short: 'f',
+    type: 'string',
+    description: 'report format',
+    choices: ['table', 'json'],
+    default: 'table',
+  },
+  {
+    name: 'output',
+    short: 'o',
+    type: 'string',
+    valueName: 'file',
+    description: 'write the report to a file (replaced only when complete)',
+  },
+  { name: 'list-all-pkgs', type: 'boolean', description: 'list every package (JSON: Results[].Packages)' },
+  {
+    name: 'list-files',
+    type: 'boolean',
+    description: 'include the merged file tree, each file with the layer that wrote it',
+  },
+  {
+    name: 'parallel',
+    type: 'string',
+    valueName: 'n',
+    description: 'layers analysed at once',
+    default: 2,
+    parse: parsers.int(1, 64),
+  },
+  { name: 'no-cache', type: 'boolean', description: 'neither read nor write the layer cache' },
+  {
+    name: 'cache-dir',
+    type: 'string',
+    valueName: 'dir',
+    description: 'cache directory (default $DRYDOCK_CACHE_DIR or ~/.cache/drydock)',
+  },
+  {
+    name: 'exit-code',
+    type: 'string',
+    valueName: 'n',
+    description: 'exit code when findings are reported',
+    default: 0,
+    parse: parsers.int(0, 255),
+  },
+  {
+    name: 'max-layer-size',
+    type: 'string',
+    valueName: 'size',
+    description: 'largest uncompressed layer accepted (e.g. 20GB)',
+    parse: parsers.size,
+  },
+];
 
-function durationArg(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError('expected a duration such as 30s, 500ms or 2m');
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
-}
+const REGISTRY_OPTIONS: OptionSpec[] = [
+  {
+    name: 'platform',
+    type: 'string',
+    valueName: 'os/arch[/variant]',
+    description: 'platform to pick from a multi-platform image',
+  },
+  { name: 'insecure', type: 'boolean', description: 'plain HTTP for the registry' },
+  {
+    name: 'username',
+    type: 'string',
+    valueName: 'user',
+    description: 'registry user (or DRYDOCK_USERNAME; default: docker config)',
+  },
+  {
+    name: 'password',
+    type: 'string',
+    valueName: 'password',
+    description: 'registry password (or DRYDOCK_PASSWORD)',
+  },
+  {
+    name: 'timeout',
+    type: 'string',
+    valueName: 'duration',
+    description: 'registry connect/idle timeout',
+    default: '30s',
+    parse: parsers.duration,
+  },
+  {
+    name: 'retries',
+    type: 'string',
+    valueName: 'n',
+    description: 'retries on 429, 5xx and broken connections',
+    default: 3,
+    parse: parsers.int(0, 20),
+  },
+];
 
-/** Writes the report atomically: an existing file is only replaced by a complete new one. */
-async function emit(text: string, output: string | undefined): Promise<void> {
-  if (!output) {
-    process.stdout.write(text);
-    return;
-  }
-  const tmp = path.join(path.dirname(output), `.${path.basename(output)}.tmp-${process.pid}`);
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, output);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => {});
-    throw new UserError(`cannot write ${output}: ${describe(e)}`);
-  }
-}
+const COMMANDS: CommandSpec[] = [
+  {
+    name: 'image',
+    aliases: ['i'],
+    summary: 'scan a container image (archive, OCI layout, registry, rootfs)',
+    description:
+      'Scan a container image: a docker-archive or oci-archive tar, an OCI layout directory (DIR or DIR:TAG),\n' +
+      'a root filesystem directory, or a registry reference. Prefixes docker-archive: oci-archive: oci:\n' +
+      'registry: rootfs: force the kind.',
+    args: [{ name: 'target', description: 'the image', required: true }],
+    options: [...REGISTRY_OPTIONS, ...SCAN_OPTIONS],
+    examples: [
+      'drydock image debian.tar --list-all-pkgs',
+      'drydock image ./layout:1.0 --format json -o report.json',
+      'drydock image registry.example:5000/team/app:1.0 --platform linux/arm64',
+    ],
+    run: async (args, o) => {
+      // The default timeout arrives as a string when not given on the command line.
+      const timeout = typeof o.timeout === 'string' ? parsers.duration(o.timeout) : o.timeout;
+      return (await import('./commands/scan.js')).runScan(args[0] as string, { ...o, timeout });
+    },
+  },
+  {
+    name: 'fs',
+    summary: 'scan a root filesystem directory (an unpacked image or a project checkout)',
+    args: [{ name: 'dir', description: 'the directory', required: true }],
+    options: SCAN_OPTIONS,
+    run: async (args, o) => (await import('./commands/scan.js')).runScan(args[0] as string, o, 'rootfs:'),
+  },
+];
 
-interface ScanCliOptions {
-  format: 'table' | 'json';
-  output?: string;
-  listAllPkgs?: boolean;
-  listFiles?: boolean;
-  platform?: string;
-  insecure?: boolean;
-  username?: string;
-  password?: string;
-  timeout: number;
-  retries: number;
-  parallel: number;
-  cache: boolean;
-  cacheDir?: string;
-  exitCode: number;
-  maxLayerSize?: number;
-}
+export const PROGRAM: ProgramSpec = {
+  name: 'drydock',
+  version: VERSION,
+  summary: 'container security: scan images, audit runtime hardening, verify registry trust',
+  globalOptions: GLOBAL,
+  commands: COMMANDS,
+  onGlobals: (o) => {
+    if (o.debug) setDebug(true);
+    if (o.quiet) setQuiet(true);
+    debug(`drydock ${VERSION} on node ${process.version}`);
+  },
+};
 
-function addScanOptions(cmd: Command): Command {
-  return cmd
-    .addOption(
-      new Option('-f, --format <format>', 'report format').choices(['table', 'json']).default('table'),
-    )
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option('--list-all-pkgs', 'list every package in the report (JSON: Packages[])')
-    .option('--list-files', 'include the merged file tree, each file with the layer that wrote it')
-    .option('--parallel <n>', 'layers analysed at once', intArg('--parallel', 1, 64), 2)
-    .option('--no-cache', 'do not read or write the layer cache')
-    .option('--cache-dir <dir>', 'cache directory (default $DRYDOCK_CACHE_DIR or ~/.cache/drydock)')
-    .option('--exit-code <n>', 'exit code when findings are reported', intArg('--exit-code', 0, 255), 0)
-    .option('--max-layer-size <size>', 'largest uncompressed layer accepted', sizeArg);
-}
-
-async function runScan(target: string, o: ScanCliOptions, kindPrefix = ''): Promise<number> {
-  const image = await openImage(`${kindPrefix}${target}`, {
-    platform: o.platform ? parsePlatform(o.platform) : undefined,
-    insecure: o.insecure,
-    credentials: { username: o.username, password: o.password },
-    timeoutMs: o.timeout,
-    retries: o.retries,
-  });
-  try {
-    debug(
-      `image: ${image.kind} ${image.name}, ${image.layers.length} layer(s), config ${image.configDigest ?? '-'}`,
-    );
-    const tty = process.stderr.isTTY && !isDebug();
-    const result = await scanImage(image, {
-      cacheDir: o.cache ? o.cacheDir : null,
-      parallel: o.parallel,
-      listFiles: !!o.listFiles,
-      progress: tty && image.layers.length > 0 ? new TtyProgress(image.layers.length) : undefined,
-      decompress: o.maxLayerSize ? { ...DEFAULT_DECOMPRESS_LIMITS, maxBytes: o.maxLayerSize } : undefined,
-    });
-    const text =
-      o.format === 'json'
-        ? `${JSON.stringify(buildReport(result, { listAllPkgs: !!o.listAllPkgs }), null, 2)}\n`
-        : renderTable(result, { listAllPkgs: !!o.listAllPkgs, color: !o.output && !!process.stdout.isTTY });
-    await emit(text, o.output);
-    return EXIT_OK;
-  } finally {
-    await image.close();
-  }
-}
-
-export function buildProgram(): Command {
-  const program = new Command();
-  program
-    .name('drydock')
-    .description('Container security: scan images, audit runtime hardening, verify registry trust')
-    .version(VERSION, '-v, --version')
-    .option('-d, --debug', 'debug logging to stderr')
-    .option('-q, --quiet', 'no warnings or progress on stderr')
-    .showHelpAfterError('(run with --help for usage)')
-    .hook('preAction', (cmd) => {
-      const g = cmd.optsWithGlobals() as { debug?: boolean; quiet?: boolean };
-      if (g.debug) setDebug(true);
-      if (g.quiet) setQuiet(true);
-    });
-
-  const image = program
-    .command('image')
-    .alias('i')
-    .description(
-      'scan a container image: docker-archive or oci-archive tar, OCI layout dir (DIR[:TAG]), root filesystem dir, or registry reference',
-    )
-    .argument(
-      '<target>',
-      'image; prefixes docker-archive: oci-archive: oci: registry: rootfs: force the kind',
-    )
-    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image')
-    .option('--insecure', 'use plain HTTP for the registry')
-    .option('--username <user>', 'registry user name (or DRYDOCK_USERNAME)')
-    .option('--password <password>', 'registry password (or DRYDOCK_PASSWORD)')
-    .option('--timeout <duration>', 'registry connect/idle timeout', durationArg, 30_000)
-    .option('--retries <n>', 'retries on 429, 5xx and broken connections', intArg('--retries', 0, 20), 3);
-  addScanOptions(image).action(async (target: string, o: ScanCliOptions) => {
-    process.exitCode = await runScan(target, o);
-  });
-
-  const fs = program
-    .command('fs')
-    .description('scan a root filesystem directory (an unpacked image or a project checkout)')
-    .argument('<dir>', 'directory');
-  addScanOptions(fs).action(async (dir: string, o: ScanCliOptions) => {
-    process.exitCode = await runScan(dir, { ...o, timeout: 30_000, retries: 0 }, 'rootfs:');
-  });
-  return program;
-}
-
+/** Runs the CLI; returns the exit code (0 ok, 1..N findings, 2 usage or input, 3 internal). */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({
-    writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `drydock: ${s}` : s),
-  });
-  for (const c of program.commands) c.exitOverride();
   try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+    return await runProgram(PROGRAM, argv.slice(2));
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (
-        e.code === 'commander.helpDisplayed' ||
-        e.code === 'commander.version' ||
-        e.code === 'commander.help'
-      )
-        return EXIT_OK;
-      return EXIT_USAGE;
-    }
     if (isUserError(e)) {
       process.stderr.write(`drydock: error: ${e.message.split('\n')[0]}\n`);
       if (isDebug() && e.cause) process.stderr.write(`${String((e.cause as Error).stack ?? e.cause)}\n`);

@@ -1,25 +1,14 @@
 // Layer decompression chosen by magic bytes (gzip, zstd, none), with decompression-bomb bounds.
 
+import { createRequire } from 'node:module';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { ImageError } from '../errors.js';
+import type { DecompressLimits } from './limits.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
-export interface DecompressLimits {
-  /** Largest uncompressed layer accepted, in bytes. */
-  maxBytes: number;
-  /** Largest uncompressed/compressed ratio, checked once `ratioAfter` bytes came out. */
-  maxRatio: number;
-  ratioAfter: number;
-}
-
-export const DEFAULT_DECOMPRESS_LIMITS: DecompressLimits = {
-  maxBytes: 64 * 1024 ** 3,
-  maxRatio: 250,
-  ratioAfter: 64 * 1024 ** 2,
-};
+export { DEFAULT_DECOMPRESS_LIMITS, type DecompressLimits } from './limits.js';
 
 /** Identifies the compression of a blob from its first bytes. */
 export function sniffCompression(head: Buffer, what: string): Compression {
@@ -77,11 +66,19 @@ export function peek(stream: Readable, n: number): Promise<{ head: Buffer; strea
   });
 }
 
+// Loaded on first use: most layers are gzip, and start-up time matters for cached scans.
+type Fzstd = typeof import('fzstd');
+let fzstd: Fzstd | undefined;
+function loadFzstd(): Fzstd {
+  fzstd ??= createRequire(import.meta.url)('fzstd') as Fzstd;
+  return fzstd;
+}
+
 class ZstdDecompress extends Transform {
-  private readonly d: Decompress;
+  private readonly d: InstanceType<Fzstd['Decompress']>;
   constructor(private readonly what: string) {
     super();
-    this.d = new Decompress((chunk) => {
+    this.d = new (loadFzstd().Decompress)((chunk) => {
       // fzstd may reuse its window buffer, so copy what we hand on.
       this.push(Buffer.from(chunk));
     });

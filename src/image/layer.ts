@@ -13,6 +13,7 @@ import {
   peek,
   sniffCompression,
 } from './decompress.js';
+import { layerLabel } from './layer-label.js';
 import { DEFAULT_TAR_LIMITS, type TarLimits, TarParser } from './tar.js';
 import type { Layer } from './types.js';
 
@@ -31,9 +32,7 @@ export interface LayerReadResult {
   uncompressedBytes: number;
 }
 
-export function layerLabel(layer: Layer): string {
-  return `layer ${layer.index + 1} (${layer.digest ?? layer.diffID})`;
-}
+export { layerLabel } from './layer-label.js';
 
 export async function readLayer(
   layer: Layer,

@@ -1,6 +1,6 @@
 // A readable summary for terminals: image, OS, layers, packages per layer.
 
-import pc from 'picocolors';
+import { createRequire } from 'node:module';
 import type { ScanResult } from '../scan/scan.js';
 
 function short(d: string | undefined): string {
@@ -13,7 +13,10 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
+type Colors = typeof import('picocolors');
+
 export function renderTable(r: ScanResult, opts: { listAllPkgs: boolean; color: boolean }): string {
+  const pc = createRequire(import.meta.url)('picocolors') as Colors;
   const c = opts.color ? pc : pc.createColors(false);
   const lines: string[] = [];
   const img = r.image;

@@ -5,20 +5,18 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ReleaseFile } from '../analyze/os/release-files.js';
 import { ANALYZERS } from '../analyze/registry.js';
-import { AnalysisSession } from '../analyze/session.js';
+import type { SessionOptions } from '../analyze/session.js';
 import type { Analyzer, LayerAnalysis } from '../analyze/types.js';
 import { defaultCacheDir, LayerCache, layerCacheKey } from '../cache/layer-cache.js';
-import type { DecompressLimits } from '../image/decompress.js';
-import { DEFAULT_DECOMPRESS_LIMITS } from '../image/decompress.js';
-import { layerLabel, readLayer } from '../image/layer.js';
+import { layerLabel } from '../image/layer-label.js';
+import type { DecompressLimits } from '../image/limits.js';
 import { type MergedFile, mergeAnalyzer, mergeFiles } from '../image/merge.js';
-import { DEFAULT_TAR_LIMITS, type TarLimits } from '../image/tar.js';
+import type { TarLimits } from '../image/tar.js';
 import type { Image, Layer } from '../image/types.js';
 import { detectOS, type OSInfo } from '../inventory/os.js';
 import { dpkgPackages, type LayerInfo, type Package } from '../inventory/packages.js';
 import { debug, warn } from '../log.js';
 import { noProgress, type Progress } from './progress.js';
-import { walkRootfs } from './rootfs.js';
 
 export interface ScanOptions {
   /** Cache root; undefined uses the default; null disables the cache. */
@@ -71,26 +69,32 @@ export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<S
   const analyzers = opts.analyzers ?? ANALYZERS;
   const progress = opts.progress ?? noProgress;
   const cache = opts.cacheDir === null ? undefined : new LayerCache(opts.cacheDir ?? defaultCacheDir());
-  const tmpDir = await mkdtemp(path.join(os.tmpdir(), 'drydock-'));
-  const sessionOpts = {
-    memoryThreshold: opts.memoryThreshold ?? 1024 * 1024,
-    maxFileSize: opts.maxFileSize ?? 64 * 1024 * 1024,
-    tmpDir,
-    listFiles: !!opts.listFiles,
+  const maxFileSize = opts.maxFileSize ?? 64 * 1024 * 1024;
+  const cacheOptions = { listFiles: !!opts.listFiles, maxFileSize };
+  // Temp dir and the streaming code are set up on the first layer that is not cached.
+  let tmpDir: string | undefined;
+  let worker: Promise<{ opts: SessionOptions; mod: typeof import('./analyze-layer.js') }> | undefined;
+  const prepare = () => {
+    worker ??= (async () => {
+      tmpDir = await mkdtemp(path.join(os.tmpdir(), 'drydock-'));
+      const mod = await import('./analyze-layer.js');
+      const sessionOpts: SessionOptions = {
+        memoryThreshold: opts.memoryThreshold ?? 1024 * 1024,
+        maxFileSize,
+        tmpDir,
+        listFiles: !!opts.listFiles,
+      };
+      return { opts: sessionOpts, mod };
+    })();
+    return worker;
   };
-  const cacheOptions = { listFiles: !!opts.listFiles, maxFileSize: sessionOpts.maxFileSize };
   let analyzed = 0;
   let cached = 0;
   const layers: LayerAnalysis[] = [];
   try {
     if (image.rootDir) {
-      const session = new AnalysisSession('', [...analyzers], sessionOpts, image.rootDir);
-      try {
-        await walkRootfs(image.rootDir, session);
-      } finally {
-        session.dispose();
-      }
-      layers.push(session.result);
+      const w = await prepare();
+      layers.push(await w.mod.analyzeRootfs(image.rootDir, analyzers, w.opts));
       analyzed = 1;
     } else {
       const scanOne = async (layer: Layer) => {
@@ -104,30 +108,23 @@ export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<S
           progress.layerDone(layer.index, true);
           return;
         }
-        const t = Date.now();
-        const session = new AnalysisSession(layer.diffID, [...analyzers], sessionOpts, label);
-        try {
-          const r = await readLayer(layer, session, {
-            decompress: opts.decompress ?? DEFAULT_DECOMPRESS_LIMITS,
-            tar: opts.tar ?? DEFAULT_TAR_LIMITS,
-            onOpen: (read) => progress.layerStart(layer.index, layer.size, read),
-          });
-          debug(
-            `scan: ${label} analyzed in ${Date.now() - t} ms (${r.compression}, ${r.compressedBytes} -> ${r.uncompressedBytes} bytes, ${session.result.stats.entries} entries, ${session.result.stats.analyzed} files analyzed)`,
-          );
-        } finally {
-          session.dispose();
-        }
-        layers[layer.index] = session.result;
+        const w = await prepare();
+        const result = await w.mod.analyzeLayer(layer, analyzers, w.opts, {
+          decompress: opts.decompress,
+          tar: opts.tar,
+          onOpen: (read) => progress.layerStart(layer.index, layer.size, read),
+        });
+        layers[layer.index] = result;
         analyzed++;
         progress.layerDone(layer.index, false);
-        if (cache) await cache.put(key, session.result);
+        if (cache) await cache.put(key, result);
       };
       await pool(image.layers, opts.parallel ?? 2, scanOne);
     }
   } finally {
     progress.finish();
-    await rm(tmpDir, { recursive: true, force: true });
+    if (worker) await worker.catch(() => undefined);
+    if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
   }
   debug(`scan: ${analyzed} layer(s) analyzed, ${cached} from cache`);
 

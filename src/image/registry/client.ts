@@ -4,10 +4,10 @@
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher, request } from 'undici';
 import { describe, RegistryError } from '../../errors.js';
 import { debug } from '../../log.js';
 import { digestOf } from '../../util/digest.js';
+import { HttpAgents, type HttpResponse, httpRequest } from '../../util/http.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from '../manifest.js';
 import { type CredentialOptions, type Credentials, findCredentials } from './credentials.js';
 import { apiHost, isLoopbackHost, type Reference } from './reference.js';
@@ -45,7 +45,7 @@ export function parseChallenge(header: string): Challenge | undefined {
   return { scheme, params };
 }
 
-function header(res: Dispatcher.ResponseData, name: string): string | undefined {
+function header(res: HttpResponse, name: string): string | undefined {
   const v = res.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
@@ -80,7 +80,7 @@ const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 export class RegistryClient {
   readonly host: string;
   private origin: string;
-  private readonly dispatcher: Agent;
+  private readonly agents = new HttpAgents();
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly retryBaseMs: number;
@@ -100,15 +100,10 @@ export class RegistryClient {
     this.origin = `${opts.insecure ? 'http' : 'https'}://${this.host}`;
     this.schemeSettled = !!opts.insecure || !isLoopbackHost(this.host);
     this.creds = findCredentials(ref.registry, opts.credentials ?? {});
-    this.dispatcher = new Agent({
-      connect: { timeout: this.timeoutMs },
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-    });
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    this.agents.close();
   }
 
   private repoUrl(kind: 'manifests' | 'blobs', ref: string): string {
@@ -183,7 +178,7 @@ export class RegistryClient {
     url: string,
     headers: Record<string, string>,
     opts: { auth: boolean; method?: 'GET' | 'HEAD' } = { auth: true },
-  ): Promise<Dispatcher.ResponseData> {
+  ): Promise<HttpResponse> {
     let current = url;
     let attempt = 0;
     let redirects = 0;
@@ -193,12 +188,13 @@ export class RegistryClient {
       const target = new URL(current);
       if (opts.auth && this.authorization && target.origin === this.origin)
         h.authorization = this.authorization;
-      let res: Dispatcher.ResponseData;
+      let res: HttpResponse;
       try {
-        res = await request(current, {
+        res = await httpRequest(current, {
           method: opts.method ?? 'GET',
           headers: h,
-          dispatcher: this.dispatcher,
+          timeoutMs: this.timeoutMs,
+          agents: this.agents,
         });
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? '';
@@ -224,7 +220,7 @@ export class RegistryClient {
       const status = res.statusCode;
       if (status >= 300 && status < 400 && status !== 304) {
         const loc = header(res, 'location');
-        await res.body.dump();
+        await res.dump();
         if (!loc) throw new RegistryError(`${target.host} answered ${status} without a Location`);
         if (++redirects > 5) throw new RegistryError(`too many redirects from ${target.host}`);
         current = new URL(loc, current).toString();
@@ -233,7 +229,7 @@ export class RegistryClient {
       }
       if (status === 401 && opts.auth && target.origin === this.origin && !authTried) {
         const ch = parseChallenge(header(res, 'www-authenticate') ?? '');
-        await res.body.dump();
+        await res.dump();
         authTried = true;
         if (ch && (await this.authenticate(ch))) continue;
         if (!this.creds) {
@@ -248,7 +244,7 @@ export class RegistryClient {
         );
       }
       if (status === 401 && opts.auth && authTried && this.creds && target.origin === this.origin) {
-        await res.body.dump();
+        await res.dump();
         throw new RegistryError(
           `registry ${this.host} refused the credentials for ${this.creds.username} (401)`,
           { status },
@@ -256,7 +252,7 @@ export class RegistryClient {
       }
       if (RETRY_STATUS.has(status) && attempt < this.retries) {
         const wait = this.backoff(attempt++, header(res, 'retry-after'));
-        await res.body.dump();
+        await res.dump();
         debug(
           `registry: ${status} from ${target.host}; retry ${attempt}/${this.retries} in ${Math.round(wait)} ms`,
         );
@@ -267,7 +263,7 @@ export class RegistryClient {
     }
   }
 
-  private async fail(res: Dispatcher.ResponseData, what: string): Promise<never> {
+  private async fail(res: HttpResponse, what: string): Promise<never> {
     const body = await readLimited(res.body, 64 * 1024, 'error response').catch(() => Buffer.alloc(0));
     const detail = errorCode(body);
     const s = res.statusCode;

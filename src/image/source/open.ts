@@ -6,13 +6,19 @@ import { UserError } from '../../errors.js';
 import type { Image, Platform } from '../types.js';
 import { openDockerArchive } from './docker-archive.js';
 import { openOciLayout } from './oci.js';
-import { openRegistryImage, type RegistrySourceOptions } from './registry.js';
+import type { RegistrySourceOptions } from './registry.js';
 import { DirStore, TarStore } from './store.js';
 
 export type TargetKind = 'docker-archive' | 'oci-archive' | 'oci' | 'registry' | 'rootfs';
 
 export interface OpenOptions extends RegistrySourceOptions {
   platform?: Platform;
+}
+
+/** The registry client (undici) is loaded only when a registry is used: local scans start faster. */
+async function openRegistryImage(ref: string, opts: OpenOptions): Promise<Image> {
+  const { openRegistryImage: open } = await import('./registry.js');
+  return open(ref, opts);
 }
 
 const PREFIXES: TargetKind[] = ['docker-archive', 'oci-archive', 'oci', 'registry', 'rootfs'];

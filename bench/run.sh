@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Benchmarks, each as a ratio against a baseline measured in the same run:
+#   1. cold scan of debian-app (OCI layout, 5 gzip layers) vs `gzip -dc | tar -t` of the same layers
+#   2. warm scan (layer cache) vs cold scan
+#   3. a generated 1 GiB image (4 gzip layers): time vs gzip|tar -t, peak RSS
+#   4. a generated layer with 1,000,000 small files: time vs gzip|tar -t, peak RSS
+# Usage: bench/run.sh [RUNS]   (default 3; medians reported). Writes bench/results/latest.md.
+. "$(dirname "$0")/../scripts/lib.sh"
+cd "$DD_ROOT"
+RUNS=${1:-3}
+ensure_pkgs time jq gzip tar
+[ -f dist/main.js ] || npm run --silent build
+IMAGES=$(bash scripts/build-test-images.sh)
+BENCH="$DD_TEST_HOME/bench"
+GEN_HASH=$(sha256sum bench/generate.mjs | cut -c1-12)
+for k in big many; do
+  if [ ! -f "$BENCH/$k-$GEN_HASH/index.json" ]; then
+    log "generating the $k image"
+    rm -rf "$BENCH/$k-"*
+    node bench/generate.mjs "$k" "$BENCH/$k-$GEN_HASH" >/dev/null
+  fi
+done
+TMP=$(mktemp -d "$DD_TEST_HOME/tmp/bench.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+# measure CMD... : prints "seconds maxrss_kb" of one run
+measure() { /usr/bin/time -f '%e %M' -o "$TMP/t" "$@" >/dev/null 2>"$TMP/err" || { cat "$TMP/err" >&2; die "failed: $*"; }; cat "$TMP/t"; }
+median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+# layers of an OCI layout (blob paths), for the baseline
+layers_of() { # layout-dir [tag]
+  local dir=$1 tag=${2:-} m
+  if [ -n "$tag" ]; then m=$(jq -r --arg t "$tag" '.manifests[]|select(.annotations["org.opencontainers.image.ref.name"]==$t).digest[7:]' "$dir/index.json")
+  else m=$(jq -r '.manifests[0].digest[7:]' "$dir/index.json"); fi
+  jq -r '.layers[].digest[7:]' "$dir/blobs/sha256/$m" | sed "s|^|$dir/blobs/sha256/|"
+}
+baseline() { # blob files... : gzip -dc | tar -t of each, in sequence
+  for f in "$@"; do gzip -dc "$f" | tar -t >/dev/null; done
+}
+export -f baseline
+
+run_case() { # label target layout-dir tag
+  local label=$1 target=$2 dir=$3 tag=$4 i
+  mapfile -t L < <(layers_of "$dir" "$tag")
+  : > "$TMP/base"; : > "$TMP/cold"; : > "$TMP/warm"; : > "$TMP/rss"
+  for ((i = 0; i < RUNS; i++)); do
+    measure bash -c 'baseline "$@"' _ "${L[@]}" | cut -d' ' -f1 >> "$TMP/base"
+    rm -rf "$TMP/cache"
+    read -r s kb < <(DRYDOCK_CACHE_DIR="$TMP/cache" measure bin/drydock image "$target" --format json)
+    echo "$s" >> "$TMP/cold"; echo "$kb" >> "$TMP/rss"
+    read -r s _ < <(DRYDOCK_CACHE_DIR="$TMP/cache" measure bin/drydock image "$target" --format json)
+    echo "$s" >> "$TMP/warm"
+  done
+  local b c w r
+  b=$(median < "$TMP/base"); c=$(median < "$TMP/cold"); w=$(median < "$TMP/warm"); r=$(sort -n "$TMP/rss" | tail -1)
+  awk -v l="$label" -v b="$b" -v c="$c" -v w="$w" -v r="$r" 'BEGIN{
+    printf "| %s | %.2f s | %.2f s | **%.2f×** | %.3f s | **%.0f×** | %.0f MB |\n", l, b, c, c/b, w, c/w, r/1024 }'
+}
+
+{
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $(node --version), median of $RUNS runs; peak RSS is the largest of the runs."
+  echo
+  echo "| image | baseline: gzip -dc \\| tar -t | drydock cold | cold / baseline | drydock warm | cold / warm | peak RSS (cold) |"
+  echo "|---|---|---|---|---|---|---|"
+  run_case "debian-app (5 layers, 71 MB gz, 195 MB tar, 11k entries)" "$IMAGES/oci:debian-app" "$IMAGES/oci" debian-app
+  run_case "generated 1 GiB image (4 gzip layers)" "$BENCH/big-$GEN_HASH" "$BENCH/big-$GEN_HASH" ""
+  run_case "generated layer, 1,000,000 small files" "$BENCH/many-$GEN_HASH" "$BENCH/many-$GEN_HASH" ""
+} | tee "$TMP/out.md"
+mkdir -p bench/results
+cp "$TMP/out.md" bench/results/latest.md

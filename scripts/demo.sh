@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Offline demo: pack the bundled sample image and scan it twice (the second scan reads no layer).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f dist/main.js ] || npm run --silent build
+OUT=${DRYDOCK_DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/drydock-demo.XXXXXX")}
+node scripts/make-sample-image.mjs examples/sample-image "$OUT"
+export DRYDOCK_CACHE_DIR="$OUT/cache"
+echo
+echo "\$ drydock image $OUT/oci:sample --list-all-pkgs"
+bin/drydock image "$OUT/oci:sample" --list-all-pkgs
+echo "\$ drydock image $OUT/sample.docker.tar --format json -o $OUT/report.json --debug   # same layers: from the cache"
+bin/drydock image "$OUT/sample.docker.tar" --format json -o "$OUT/report.json" --debug 2>&1 | grep -E 'scan:|image:'
+echo
+echo "Trivy-shaped JSON report: $OUT/report.json"

@@ -1,0 +1,66 @@
+// `drydock image` and `drydock fs`: open the target, scan it, render the report.
+
+import { rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, EXIT_OK, UserError } from '../../errors.js';
+import { DEFAULT_DECOMPRESS_LIMITS } from '../../image/limits.js';
+import { parsePlatform } from '../../image/manifest.js';
+import { openImage } from '../../image/source/open.js';
+import { debug, isDebug } from '../../log.js';
+import { buildReport } from '../../report/json.js';
+import { renderTable } from '../../report/table.js';
+import { TtyProgress } from '../../scan/progress.js';
+import { scanImage } from '../../scan/scan.js';
+import type { Options } from '../framework.js';
+
+/** Writes the report atomically: an existing file is only replaced by a complete new one. */
+async function emit(text: string, output: string | undefined): Promise<void> {
+  if (!output) {
+    process.stdout.write(text);
+    return;
+  }
+  const tmp = path.join(path.dirname(output), `.${path.basename(output)}.tmp-${process.pid}`);
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, output);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw new UserError(`cannot write ${output}: ${describe(e)}`);
+  }
+}
+
+export async function runScan(target: string, o: Options, kindPrefix = ''): Promise<number> {
+  const image = await openImage(`${kindPrefix}${target}`, {
+    platform: o.platform ? parsePlatform(String(o.platform)) : undefined,
+    insecure: !!o.insecure,
+    credentials: {
+      username: o.username as string | undefined,
+      password: o.password as string | undefined,
+    },
+    timeoutMs: (o.timeout as number | undefined) ?? 30_000,
+    retries: (o.retries as number | undefined) ?? 3,
+  });
+  try {
+    debug(
+      `image: ${image.kind} ${image.name}, ${image.layers.length} layer(s), config ${image.configDigest ?? '-'}`,
+    );
+    const tty = process.stderr.isTTY && !isDebug() && !o.quiet;
+    const maxLayer = o.maxLayerSize as number | undefined;
+    const result = await scanImage(image, {
+      cacheDir: o.noCache ? null : ((o.cacheDir as string | undefined) ?? undefined),
+      parallel: (o.parallel as number | undefined) ?? 2,
+      listFiles: !!o.listFiles,
+      progress: tty && image.layers.length > 0 ? new TtyProgress(image.layers.length) : undefined,
+      decompress: maxLayer ? { ...DEFAULT_DECOMPRESS_LIMITS, maxBytes: maxLayer } : undefined,
+    });
+    const output = o.output as string | undefined;
+    const text =
+      o.format === 'json'
+        ? `${JSON.stringify(buildReport(result, { listAllPkgs: !!o.listAllPkgs }), null, 2)}\n`
+        : renderTable(result, { listAllPkgs: !!o.listAllPkgs, color: !output && !!process.stdout.isTTY });
+    await emit(text, output);
+    return EXIT_OK;
+  } finally {
+    await image.close();
+  }
+}
