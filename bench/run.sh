@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks, each as a ratio against a baseline measured in the same run:
 #   1. cold scan of debian-app (OCI layout, 5 gzip layers) vs `gzip -dc | tar -t` of the same layers
-#   2. warm scan (layer cache) vs cold scan
+#   2. warm scan (layer cache) vs cold scan; the same for debian-app pulled from a local registry
 #   3. a generated 1 GiB image (4 gzip layers): time vs gzip|tar -t, peak RSS
 #   4. a generated layer with 1,000,000 small files: time vs gzip|tar -t, peak RSS
 # Usage: bench/run.sh [RUNS]   (default 3; medians reported). Writes bench/results/latest.md.
@@ -21,7 +21,8 @@ for k in big many; do
   fi
 done
 TMP=$(mktemp -d "$DD_TEST_HOME/tmp/bench.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+bash scripts/registry.sh start "$IMAGES" >/dev/null 2>&1
+trap 'rm -rf "$TMP"; bash scripts/registry.sh stop >/dev/null 2>&1' EXIT
 
 # measure CMD... : prints "seconds maxrss_kb" of one run
 measure() { /usr/bin/time -f '%e %M' -o "$TMP/t" "$@" >/dev/null 2>"$TMP/err" || { cat "$TMP/err" >&2; die "failed: $*"; }; cat "$TMP/t"; }
@@ -62,6 +63,7 @@ run_case() { # label target layout-dir tag
   echo "| image | baseline: gzip -dc \\| tar -t | drydock cold | cold / baseline | drydock warm | cold / warm | peak RSS (cold) |"
   echo "|---|---|---|---|---|---|---|"
   run_case "debian-app (5 layers, 71 MB gz, 195 MB tar, 11k entries)" "$IMAGES/oci:debian-app" "$IMAGES/oci" debian-app
+  run_case "debian-app pulled from the local registry (HTTP, no auth)" "127.0.0.1:15000/dd/debian-app:1.0" "$IMAGES/oci" debian-app
   run_case "generated 1 GiB image (4 gzip layers)" "$BENCH/big-$GEN_HASH" "$BENCH/big-$GEN_HASH" ""
   run_case "generated layer, 1,000,000 small files" "$BENCH/many-$GEN_HASH" "$BENCH/many-$GEN_HASH" ""
 } | tee "$TMP/out.md"

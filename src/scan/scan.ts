@@ -97,17 +97,22 @@ export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<S
       layers.push(await w.mod.analyzeRootfs(image.rootDir, analyzers, w.opts));
       analyzed = 1;
     } else {
-      const scanOne = async (layer: Layer) => {
-        const label = layerLabel(layer);
-        const key = layerCacheKey(layer.diffID, analyzers, cacheOptions);
-        const hit = cache ? await cache.get(key, layer.diffID) : undefined;
-        if (hit) {
-          debug(`scan: ${label} from cache`);
-          layers[layer.index] = hit;
-          cached++;
-          progress.layerDone(layer.index, true);
-          return;
+      // Cache lookups are cheap: do them all at once, then analyse the misses with the pool.
+      const keys = image.layers.map((l) => layerCacheKey(l.diffID, analyzers, cacheOptions));
+      const hits = cache ? await Promise.all(image.layers.map((l, i) => cache.get(keys[i] as string, l.diffID))) : [];
+      const misses: Layer[] = [];
+      for (const layer of image.layers) {
+        const hit = hits[layer.index];
+        if (!hit) {
+          misses.push(layer);
+          continue;
         }
+        debug(`scan: ${layerLabel(layer)} from cache`);
+        layers[layer.index] = hit;
+        cached++;
+        progress.layerDone(layer.index, true);
+      }
+      const scanOne = async (layer: Layer) => {
         const w = await prepare();
         const result = await w.mod.analyzeLayer(layer, analyzers, w.opts, {
           decompress: opts.decompress,
@@ -117,9 +122,9 @@ export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<S
         layers[layer.index] = result;
         analyzed++;
         progress.layerDone(layer.index, false);
-        if (cache) await cache.put(key, result);
+        if (cache) await cache.put(keys[layer.index] as string, result);
       };
-      await pool(image.layers, opts.parallel ?? 2, scanOne);
+      if (misses.length > 0) await pool(misses, opts.parallel ?? 2, scanOne);
     }
   } finally {
     progress.finish();
