@@ -5,7 +5,8 @@
 #   token  http://127.0.0.1:15002  Bearer tokens from http://127.0.0.1:15003/token (dduser/ddpass: any
 #          scope; anonymous: pull only)
 # start pushes to each: dd/debian-app:1.0 (OCI), dd/debian-app:1.0-docker (Docker v2s2),
-# dd/debian-old:1.0, dd/debian-current:1.0, dd/multi:1.0 (two-platform index).
+# dd/debian-old:1.0, dd/debian-current:1.0, dd/multi:1.0 (two-platform OCI index) and
+# dd/multi:1.0-docker (the same as a Docker manifest list).
 # Idempotent: start stops what a previous start left running. State: $DRYDOCK_TEST_HOME/registry-*.
 . "$(dirname "$0")/lib.sh"
 
@@ -50,6 +51,7 @@ push_all() { # port skopeo-args...
   dd_skopeo copy -q --dest-tls-verify=false "$@" "oci:$IMAGES/oci:debian-old" "docker://127.0.0.1:$port/dd/debian-old:1.0"
   dd_skopeo copy -q --dest-tls-verify=false "$@" "oci:$IMAGES/oci:debian-current" "docker://127.0.0.1:$port/dd/debian-current:1.0"
   dd_skopeo copy -q --dest-tls-verify=false "$@" --all "oci:$IMAGES/oci:multi" "docker://127.0.0.1:$port/dd/multi:1.0"
+  dd_skopeo copy -q --dest-tls-verify=false "$@" --all --format v2s2 "oci:$IMAGES/oci:multi" "docker://127.0.0.1:$port/dd/multi:1.0-docker"
 }
 
 T0=$(now_s)

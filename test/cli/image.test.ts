@@ -216,6 +216,10 @@ describe('drydock image from the registry', { skip: SKIP_IMAGES || SKIP_REGISTRY
     const ref = `${REGISTRY.plain}/dd/multi:1.0`;
     checkPackages(await scan(ref, ['--platform', 'linux/amd64']), 'debian-current');
     checkPackages(await scan(ref, ['--platform', 'linux/arm64']), 'debian-old');
+    // the same as a Docker manifest list (schema 2 manifests inside)
+    const list = `${REGISTRY.token}/dd/multi:1.0-docker`;
+    checkPackages(await scan(list, ['--platform', 'linux/arm64']), 'debian-old');
+    checkPackages(await scan(list), 'debian-current');
     const none = await runCli(['image', ref, '--platform', 'linux/s390x']);
     assert.equal(none.code, 2);
     assert.match(

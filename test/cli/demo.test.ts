@@ -1,0 +1,26 @@
+// The README's first command runs `npm run demo`: keep it working.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ROOT, tmpdir } from '../helpers/env.js';
+
+describe('npm run demo', () => {
+  it('packs the bundled sample image and scans it twice, the second time from the cache', () => {
+    const dir = tmpdir('dd-demo-');
+    const r = spawnSync('bash', [path.join(ROOT, 'scripts/demo.sh')], {
+      env: { ...process.env, DRYDOCK_DEMO_DIR: dir },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /OS: +debian 12\.\d+/);
+    assert.match(r.stdout, /packages: 116/);
+    assert.match(r.stdout, /sudo +1\.9\.\S+ +amd64 +layer 2/);
+    assert.match(r.stdout, /scan: 0 layer\(s\) analyzed, 2 from cache/);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as { Results: { Target: string }[] };
+    assert.match(report.Results[0]?.Target ?? '', /sample\.docker\.tar \(debian 12\.\d+\)/);
+    assert.ok(existsSync(path.join(dir, 'oci', 'index.json')));
+  });
+});
