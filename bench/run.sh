@@ -54,11 +54,14 @@ run_case() { # label target layout-dir tag
   local b c w r
   b=$(median < "$TMP/base"); c=$(median < "$TMP/cold"); w=$(median < "$TMP/warm"); r=$(sort -n "$TMP/rss" | tail -1)
   awk -v l="$label" -v b="$b" -v c="$c" -v w="$w" -v r="$r" 'BEGIN{
-    printf "| %s | %.2f s | %.2f s | **%.2f×** | %.3f s | **%.0f×** | %.0f MB |\n", l, b, c, c/b, w, c/w, r/1024 }'
+    printf "| %s | %.2f s | %.2f s | **%.2f×** | %.3f s | **%.1f×** | %.0f MB |\n", l, b, c, c/b, w, c/w, r/1024 }'
 }
 
+for ((i = 0; i < RUNS; i++)); do measure node -e 0 | cut -d' ' -f1; done > "$TMP/node"
+NODE_START=$(median < "$TMP/node")
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $(node --version), median of $RUNS runs; peak RSS is the largest of the runs."
+  echo "Node.js start-up alone (\`node -e 0\`): ${NODE_START} s — the floor under every warm scan."
   echo
   echo "| image | baseline: gzip -dc \\| tar -t | drydock cold | cold / baseline | drydock warm | cold / warm | peak RSS (cold) |"
   echo "|---|---|---|---|---|---|---|"

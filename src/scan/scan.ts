@@ -99,7 +99,9 @@ export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<S
     } else {
       // Cache lookups are cheap: do them all at once, then analyse the misses with the pool.
       const keys = image.layers.map((l) => layerCacheKey(l.diffID, analyzers, cacheOptions));
-      const hits = cache ? await Promise.all(image.layers.map((l, i) => cache.get(keys[i] as string, l.diffID))) : [];
+      const hits = cache
+        ? await Promise.all(image.layers.map((l, i) => cache.get(keys[i] as string, l.diffID)))
+        : [];
       const misses: Layer[] = [];
       for (const layer of image.layers) {
         const hit = hits[layer.index];

@@ -19,7 +19,9 @@ describe('npm run demo', () => {
     assert.match(r.stdout, /packages: 116/);
     assert.match(r.stdout, /sudo +1\.9\.\S+ +amd64 +layer 2/);
     assert.match(r.stdout, /scan: 0 layer\(s\) analyzed, 2 from cache/);
-    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as { Results: { Target: string }[] };
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as {
+      Results: { Target: string }[];
+    };
     assert.match(report.Results[0]?.Target ?? '', /sample\.docker\.tar \(debian 12\.\d+\)/);
     assert.ok(existsSync(path.join(dir, 'oci', 'index.json')));
   });

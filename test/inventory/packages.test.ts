@@ -15,7 +15,12 @@ describe('package inventory', () => {
   it('distroless status.d files: per-file origin layer, whiteouts, config-files excluded', async () => {
     const dir = tmpdir();
     const layout = makeOciLayout(path.join(dir, 'oci'), [
-      { tar: makeTar([{ name: 'var/lib/dpkg/status.d/single', content: fixture('single') }, { name: 'etc/debian_version', content: '10.3\n' }]) },
+      {
+        tar: makeTar([
+          { name: 'var/lib/dpkg/status.d/single', content: fixture('single') },
+          { name: 'etc/debian_version', content: '10.3\n' },
+        ]),
+      },
       {
         tar: makeTar([
           { name: 'var/lib/dpkg/status.d/multiple', content: fixture('multiple') },
@@ -44,7 +49,17 @@ describe('package inventory', () => {
     assert.deepEqual(splitDebVersion('20230311'), { epoch: 0, version: '20230311', release: '' });
     assert.deepEqual(splitDebVersion('1.0-rc1-2'), { epoch: 0, version: '1.0-rc1', release: '2' });
     assert.equal(
-      debPurl({ name: 'zlib1g', version: '1:1.2.13.dfsg-1', arch: 'amd64', srcName: 'zlib', srcVersion: '1:1.2.13.dfsg-1', status: 'installed' }, { family: 'debian', name: '12.8', source: '' }),
+      debPurl(
+        {
+          name: 'zlib1g',
+          version: '1:1.2.13.dfsg-1',
+          arch: 'amd64',
+          srcName: 'zlib',
+          srcVersion: '1:1.2.13.dfsg-1',
+          status: 'installed',
+        },
+        { family: 'debian', name: '12.8', source: '' },
+      ),
       'pkg:deb/debian/zlib1g@1.2.13.dfsg-1?arch=amd64&distro=debian-12.8&epoch=1',
     );
   });
