@@ -24,6 +24,8 @@ const layers = [];
 for (const [i, d] of layerDirs.entries()) {
   const dir = path.join(work, d);
   cpSync(path.join(src, d), dir, { recursive: true });
+  // git keeps neither symlinks' intent across platforms nor empty dirs: make both here.
+  mkdirSync(path.join(dir, 'etc'), { recursive: true });
   if (i === 0) symlinkSync('../usr/lib/os-release', path.join(dir, 'etc/os-release'));
   if (i === 1) writeFileSync(path.join(dir, 'etc/.wh.motd'), '');
   const tar = execFileSync(
