@@ -21,7 +21,7 @@ case "$CMD" in
   start) IMAGES=${2:?usage: registry.sh start IMAGES_DIR} ;;
   *) die "usage: registry.sh start IMAGES_DIR | stop" ;;
 esac
-ensure_pkgs docker-registry apache2-utils skopeo curl openssl
+ensure_pkgs docker-registry apache2-utils skopeo curl openssl iproute2
 stop_all
 
 start_one() { # name port extra-yaml

@@ -101,7 +101,11 @@ export function buildReport(r: ScanResult, opts: ReportOptions): Record<string, 
       Size: f.size,
       Mode: `0${f.mode.toString(8)}`,
       ...(f.linkname ? { Link: f.linkname } : {}),
-      Layer: { Digest: r.layerInfo[f.layer]?.digest, DiffID: r.layerInfo[f.layer]?.diffID },
+      Layer: {
+        Digest: r.layerInfo[f.layer]?.digest,
+        DiffID: r.layerInfo[f.layer]?.diffID,
+        CreatedBy: r.layerInfo[f.layer]?.createdBy,
+      },
     }));
   }
   if (r.warnings.length > 0) report.Warnings = r.warnings;

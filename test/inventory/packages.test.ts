@@ -43,6 +43,36 @@ describe('package inventory', () => {
     ]);
   });
 
+  it('files over the memory threshold are spilled to a temp file and give the same result', async () => {
+    const status = readFileSync(path.join(ROOT, 'test/fixtures/dpkg/ubuntu-18.04.status'));
+    const dir = tmpdir();
+    const layout = makeOciLayout(path.join(dir, 'oci'), [
+      { tar: makeTar([{ name: 'var/lib/dpkg/status', content: status }]) },
+    ]);
+    const tmp = tmpdir('dd-spill-');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const runs = [];
+      for (const memoryThreshold of [1 << 20, 1024]) {
+        const image = await openImage(layout.dir);
+        runs.push(
+          (await scanImage(image, { cacheDir: null, memoryThreshold })).packages.map(
+            (p) => `${p.name}=${p.version}`,
+          ),
+        );
+        await image.close();
+      }
+      assert.equal(runs[0]?.length, 90);
+      assert.deepEqual(runs[0], runs[1]);
+      const { readdirSync } = await import('node:fs');
+      assert.deepEqual(readdirSync(tmp), [], 'spill files and the temp dir are removed');
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
   it('splits dpkg versions and builds purls as Trivy does', () => {
     assert.deepEqual(splitDebVersion('1:1.2.13.dfsg-1'), { epoch: 1, version: '1.2.13.dfsg', release: '1' });
     assert.deepEqual(splitDebVersion('2.36-9+deb12u7'), { epoch: 0, version: '2.36', release: '9+deb12u7' });
