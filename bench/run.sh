@@ -24,8 +24,16 @@ TMP=$(mktemp -d "$DD_TEST_HOME/tmp/bench.XXXXXX")
 bash scripts/registry.sh start "$IMAGES" >/dev/null 2>&1
 trap 'rm -rf "$TMP"; bash scripts/registry.sh stop >/dev/null 2>&1' EXIT
 
-# measure CMD... : prints "seconds maxrss_kb" of one run
-measure() { /usr/bin/time -f '%e %M' -o "$TMP/t" "$@" >/dev/null 2>"$TMP/err" || { cat "$TMP/err" >&2; die "failed: $*"; }; cat "$TMP/t"; }
+# measure CMD... : wall seconds of one run (no wrapper process in the timed path)
+measure() {
+  local t0 t1
+  t0=$(date +%s%N)
+  "$@" >/dev/null 2>"$TMP/err" || { cat "$TMP/err" >&2; die "failed: $*"; }
+  t1=$(date +%s%N)
+  awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f\n", (b-a)/1e9}'
+}
+# rss CMD... : peak RSS in KB of one run, from GNU time
+rss() { /usr/bin/time -f '%M' -o "$TMP/t" "$@" >/dev/null 2>"$TMP/err" || { cat "$TMP/err" >&2; die "failed: $*"; }; tail -1 "$TMP/t"; }
 median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 # layers of an OCI layout (blob paths), for the baseline
 layers_of() { # layout-dir [tag]
@@ -44,20 +52,20 @@ run_case() { # label target layout-dir tag
   mapfile -t L < <(layers_of "$dir" "$tag")
   : > "$TMP/base"; : > "$TMP/cold"; : > "$TMP/warm"; : > "$TMP/rss"
   for ((i = 0; i < RUNS; i++)); do
-    measure bash -c 'baseline "$@"' _ "${L[@]}" | cut -d' ' -f1 >> "$TMP/base"
+    measure bash -c 'baseline "$@"' _ "${L[@]}" >> "$TMP/base"
     rm -rf "$TMP/cache"
-    read -r s kb < <(DRYDOCK_CACHE_DIR="$TMP/cache" measure bin/drydock image "$target" --format json)
-    echo "$s" >> "$TMP/cold"; echo "$kb" >> "$TMP/rss"
-    read -r s _ < <(DRYDOCK_CACHE_DIR="$TMP/cache" measure bin/drydock image "$target" --format json)
-    echo "$s" >> "$TMP/warm"
+    DRYDOCK_CACHE_DIR="$TMP/cache" measure bin/drydock image "$target" --format json >> "$TMP/cold"
+    DRYDOCK_CACHE_DIR="$TMP/cache" measure bin/drydock image "$target" --format json >> "$TMP/warm"
+    rm -rf "$TMP/cache"
+    DRYDOCK_CACHE_DIR="$TMP/cache" rss bin/drydock image "$target" --format json >> "$TMP/rss"
   done
   local b c w r
   b=$(median < "$TMP/base"); c=$(median < "$TMP/cold"); w=$(median < "$TMP/warm"); r=$(sort -n "$TMP/rss" | tail -1)
   awk -v l="$label" -v b="$b" -v c="$c" -v w="$w" -v r="$r" 'BEGIN{
-    printf "| %s | %.2f s | %.2f s | **%.2f×** | %.3f s | **%.1f×** | %.0f MB |\n", l, b, c, c/b, w, c/w, r/1024 }'
+    printf "| %s | %.3f s | %.3f s | **%.2f×** | %.3f s | **%.1f×** | %.0f MB |\n", l, b, c, c/b, w, c/w, r/1024 }'
 }
 
-for ((i = 0; i < RUNS; i++)); do measure node -e 0 | cut -d' ' -f1; done > "$TMP/node"
+for ((i = 0; i < RUNS; i++)); do measure node -e 0; done > "$TMP/node"
 NODE_START=$(median < "$TMP/node")
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $(node --version), median of $RUNS runs; peak RSS is the largest of the runs."

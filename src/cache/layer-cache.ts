@@ -2,7 +2,8 @@
 // Writes are atomic (temp file + rename), so several drydock processes can share one cache.
 
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Analyzer, LayerAnalysis } from '../analyze/types.js';
@@ -24,7 +25,8 @@ export function layerCacheKey(
 ): string {
   const h = createHash('sha256');
   h.update(`drydock-layer/${ENGINE_VERSION}\n${diffID}\n`);
-  for (const a of [...analyzers].sort((x, y) => x.name.localeCompare(y.name)))
+  // Plain code-unit order: localeCompare would load ICU's collator (~8 ms) on a cached scan.
+  for (const a of [...analyzers].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)))
     h.update(`${a.name}@${a.version}\n`);
   h.update(JSON.stringify(options, Object.keys(options).sort()));
   return h.digest('hex');
@@ -43,7 +45,9 @@ export class LayerCache {
   async get(key: string, diffID: string): Promise<LayerAnalysis | undefined> {
     let text: string;
     try {
-      text = await readFile(this.file(key), 'utf8');
+      // Synchronous on purpose: entries are small, and a thread-pool round trip per layer
+      // costs more than the read on a fully cached scan.
+      text = readFileSync(this.file(key), 'utf8');
     } catch {
       return undefined;
     }

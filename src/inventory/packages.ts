@@ -29,6 +29,10 @@ export interface Package {
   layer: LayerInfo | undefined;
 }
 
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Splits a dpkg version into epoch, upstream version and Debian revision. */
 export function splitDebVersion(v: string): { epoch: number; version: string; release: string } {
   let epoch = 0;
@@ -104,11 +108,7 @@ export function dpkgPackages(
       out.push(pkg);
     }
   }
-  out.sort(
-    (a, b) =>
-      a.name.localeCompare(b.name) ||
-      a.version.localeCompare(b.version) ||
-      (a.arch ?? '').localeCompare(b.arch ?? ''),
-  );
+  // Code-unit order: stable across locales, and no ICU collator to load.
+  out.sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.arch ?? '', b.arch ?? ''));
   return out;
 }
