@@ -154,18 +154,7 @@ describe('broken or lying images (exit 2, one line)', () => {
     // A gzip stream corrupt in the middle whose digest is right (the publisher signed garbage)
     const gz = execFileSync('gzip', ['-c'], { input: big });
     gz.writeUInt8((gz.readUInt8(gz.length - 30) ^ 0xff) & 0xff, gz.length - 30);
-    const m = makeOciLayout(path.join(dir, 'gz-corrupt'), [{ tar: big, compression: 'none' }], {
-      manifestOverride: (mf) => {
-        const digest = sha256(gz);
-        writeFileSync(path.join(dir, 'gz-corrupt', 'blobs', 'sha256', digest.slice(7)), gz);
-        (mf.layers as Record<string, unknown>[])[0] = {
-          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-          digest,
-          size: gz.length,
-        };
-        return mf;
-      },
-    });
+    const m = makeOciLayout(path.join(dir, 'gz-corrupt'), [{ tar: big, gzipBlob: gz }]);
     expectError(await runCli(['image', m.dir]), /corrupt gzip|diffID|digest mismatch/);
   });
 
@@ -281,22 +270,9 @@ describe('broken or lying images (exit 2, one line)', () => {
     }
     await pipeline(tar, createGzip({ level: 9 }), createWriteStream(file));
     const blob = readFileSync(file);
-    const l = makeOciLayout(
-      path.join(dir, 'oci'),
-      [{ tar: Buffer.alloc(0), compression: 'none', diffID: sha256('unknown') }],
-      {
-        manifestOverride: (mf) => {
-          const digest = sha256(blob);
-          writeFileSync(path.join(dir, 'oci', 'blobs', 'sha256', digest.slice(7)), blob);
-          (mf.layers as Record<string, unknown>[])[0] = {
-            mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-            digest,
-            size: blob.length,
-          };
-          return mf;
-        },
-      },
-    );
+    const l = makeOciLayout(path.join(dir, 'oci'), [
+      { tar: Buffer.alloc(0), gzipBlob: blob, diffID: sha256('unknown') },
+    ]);
     expectError(await runCli(['image', l.dir]), /decompression bomb: ratio \d+:1 exceeds 250:1/);
     expectError(
       await runCli(['image', l.dir, '--max-layer-size', '10MB']),
@@ -327,22 +303,9 @@ describe('broken or lying images (exit 2, one line)', () => {
       createWriteStream(file),
     );
     const blob = readFileSync(file);
-    const l = makeOciLayout(
-      path.join(dir, 'oci'),
-      [{ tar: Buffer.alloc(0), compression: 'none', diffID: `sha256:${diff.digest('hex')}` }],
-      {
-        manifestOverride: (mf) => {
-          const digest = sha256(blob);
-          writeFileSync(path.join(dir, 'oci', 'blobs', 'sha256', digest.slice(7)), blob);
-          (mf.layers as Record<string, unknown>[])[0] = {
-            mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-            digest,
-            size: blob.length,
-          };
-          return mf;
-        },
-      },
-    );
+    const l = makeOciLayout(path.join(dir, 'oci'), [
+      { tar: Buffer.alloc(0), gzipBlob: blob, diffID: `sha256:${diff.digest('hex')}` },
+    ]);
     const r = await runCli(['image', l.dir, '-f', 'json'], {
       env: { NODE_OPTIONS: '--max-old-space-size=48' },
     });

@@ -3,16 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { INSTALLED_STATES } from '../../src/analyze/pkg/dpkg.js';
 import { CREDS, img, oracle, REGISTRY, runCli, SKIP_IMAGES, SKIP_REGISTRY, tmpdir } from '../helpers/env.js';
-
-const PRESENT = new Set([
-  'installed',
-  'unpacked',
-  'half-configured',
-  'half-installed',
-  'triggers-awaited',
-  'triggers-pending',
-]);
 
 interface Pkg {
   Name: string;
@@ -56,7 +48,7 @@ function checkPackages(report: Report, tag: string): void {
     ].join('\t'),
   ).sort();
   const want = oracle(tag)
-    .filter((p) => PRESENT.has(p.status))
+    .filter((p) => INSTALLED_STATES.has(p.status))
     .map((p) => [p.name, p.version, p.srcName, p.srcVersion, p.arch].join('\t'))
     .sort();
   assert.deepEqual(got, want);
@@ -151,7 +143,7 @@ describe('drydock image on local image files', { skip: SKIP_IMAGES }, () => {
     const rep = JSON.parse(r.stdout) as Report;
     assert.equal(
       rep.Results[0]?.Packages.length,
-      oracle('debian-app').filter((p) => PRESENT.has(p.status)).length,
+      oracle('debian-app').filter((p) => INSTALLED_STATES.has(p.status)).length,
     );
   });
 });

@@ -12,6 +12,8 @@ export function sha256(b: Buffer | string): string {
 
 export interface LayerSpec {
   tar: Buffer;
+  /** A ready-made gzip blob stored as is (the tar is then only used for the diffID, if given). */
+  gzipBlob?: Buffer;
   compression?: 'gzip' | 'zstd' | 'none';
   mediaType?: string;
   /** Replace the blob bytes after computing digests (to fake a digest mismatch). */
@@ -59,16 +61,18 @@ export function makeOciLayout(
   const diffIDs: string[] = [];
   const layerDigests: string[] = [];
   for (const l of layers) {
-    const blob = compress(l.tar, l.compression);
+    const blob = l.gzipBlob ?? compress(l.tar, l.compression);
     const digest = sha256(blob);
     writeBlob(dir, l.tamperBlob ? l.tamperBlob(blob) : blob, digest);
     const mt =
       l.mediaType ??
-      (l.compression === 'none'
-        ? 'application/vnd.oci.image.layer.v1.tar'
-        : l.compression === 'zstd'
-          ? 'application/vnd.oci.image.layer.v1.tar+zstd'
-          : 'application/vnd.oci.image.layer.v1.tar+gzip');
+      (l.gzipBlob
+        ? 'application/vnd.oci.image.layer.v1.tar+gzip'
+        : l.compression === 'none'
+          ? 'application/vnd.oci.image.layer.v1.tar'
+          : l.compression === 'zstd'
+            ? 'application/vnd.oci.image.layer.v1.tar+zstd'
+            : 'application/vnd.oci.image.layer.v1.tar+gzip');
     descs.push({ mediaType: mt, digest, size: blob.length });
     diffIDs.push(l.diffID ?? sha256(l.tar));
     layerDigests.push(digest);

@@ -17,7 +17,7 @@ export interface DpkgPackage {
  * States in which a package's files are on disk. "config-files" and "not-installed" leave
  * at most conffiles behind, so they are not reported.
  */
-const PRESENT = new Set([
+export const INSTALLED_STATES: ReadonlySet<string> = new Set([
   'installed',
   'unpacked',
   'half-configured',
@@ -69,7 +69,7 @@ export function parseDpkgStatus(text: string, requireStatus = true): DpkgPackage
     if (status !== undefined) {
       const words = status.split(/\s+/);
       state = words[2] ?? '';
-      if (!PRESENT.has(state)) continue;
+      if (!INSTALLED_STATES.has(state)) continue;
     } else if (requireStatus) continue;
     let srcName = name;
     let srcVersion = version;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseDpkgStatus } from '../../../src/analyze/pkg/dpkg.js';
+import { INSTALLED_STATES, parseDpkgStatus } from '../../../src/analyze/pkg/dpkg.js';
 import { img, oracle, ROOT, SHARED, SKIP_IMAGES, SKIP_SHARED } from '../../helpers/env.js';
 
 interface Expected {
@@ -16,19 +16,10 @@ interface Expected {
   }[];
 }
 
-const PRESENT = new Set([
-  'installed',
-  'unpacked',
-  'half-configured',
-  'half-installed',
-  'triggers-awaited',
-  'triggers-pending',
-]);
-
 function compare(statusFile: string, expectedFile: string): void {
   const got = parseDpkgStatus(readFileSync(statusFile, 'utf8'));
   const exp = (JSON.parse(readFileSync(expectedFile, 'utf8')) as Expected).packages.filter((p) =>
-    PRESENT.has(p.status),
+    INSTALLED_STATES.has(p.status),
   );
   const key = (n: string, a: string) => `${n}:${a}`;
   const want = new Map(
@@ -53,7 +44,7 @@ describe('dpkg status parser vs dpkg-query', () => {
   for (const tag of ['debian-current', 'debian-old', 'debian-app']) {
     it(`${tag} test image status`, { skip: SKIP_IMAGES }, () => {
       const got = parseDpkgStatus(readFileSync(img('status', `${tag}.dpkg-status`), 'utf8'));
-      const want = oracle(tag).filter((p) => PRESENT.has(p.status));
+      const want = oracle(tag).filter((p) => INSTALLED_STATES.has(p.status));
       assert.deepEqual(
         got.map((p) => [p.name, p.version, p.srcName, p.srcVersion, p.arch]).sort(),
         want.map((p) => [p.name, p.version, p.srcName, p.srcVersion, p.arch]).sort(),
