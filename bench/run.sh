@@ -12,12 +12,12 @@ ensure_pkgs time jq gzip tar
 [ -f dist/main.js ] || npm run --silent build
 IMAGES=$(bash scripts/build-test-images.sh)
 BENCH="$DD_TEST_HOME/bench"
-GEN_HASH=$(sha256sum bench/generate.mjs | cut -c1-12)
+GEN_HASH=$(cat bench/generate.ts test/helpers/tar.ts | sha256sum | cut -c1-12)
 for k in big many; do
   if [ ! -f "$BENCH/$k-$GEN_HASH/index.json" ]; then
     log "generating the $k image"
     rm -rf "$BENCH/$k-"*
-    node bench/generate.mjs "$k" "$BENCH/$k-$GEN_HASH" >/dev/null
+    node --import tsx bench/generate.ts "$k" "$BENCH/$k-$GEN_HASH" >/dev/null
   fi
 done
 TMP=$(mktemp -d "$DD_TEST_HOME/tmp/bench.XXXXXX")

@@ -1,56 +1,39 @@
-#!/usr/bin/env node
 // Generates benchmark images as OCI layouts, streaming (never holding a layer in memory):
 //   big   : 4 gzip layers of 256 MiB each (1 GiB uncompressed), files of random + text data
 //   many  : 1 gzip layer with 1,000,000 small files (plus os-release and a dpkg status)
-// Usage: node bench/generate.mjs big|many OUT_DIR
+// Usage: node --import tsx bench/generate.ts big|many OUT_DIR
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { header } from '../test/helpers/tar.js';
 
-const [kind, out] = process.argv.slice(2);
+const [kind = '', out = ''] = process.argv.slice(2);
 if (!['big', 'many'].includes(kind) || !out) {
-  console.error('usage: generate.mjs big|many OUT_DIR');
+  console.error('usage: generate.ts big|many OUT_DIR');
   process.exit(2);
 }
 const blobs = path.join(out, 'blobs', 'sha256');
 mkdirSync(blobs, { recursive: true });
 
-function header(name, size) {
-  const h = Buffer.alloc(512);
-  h.write(name, 0);
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  h.write('14540000000\0', 136);
-  h.write('        ', 148);
-  h.write('0', 156);
-  h.write('ustar\0', 257, 'latin1');
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return h;
-}
-function* file(name, data) {
-  yield header(name, data.length);
+function* file(name: string, data: Buffer) {
+  yield header(name, '0', data.length);
   yield data;
   const pad = (512 - (data.length % 512)) % 512;
   if (pad) yield Buffer.alloc(pad);
 }
 
-async function writeLayer(gen) {
+async function writeLayer(gen: () => AsyncGenerator<Buffer>) {
   const diff = createHash('sha256');
   const comp = createHash('sha256');
   let size = 0;
   const tmp = path.join(blobs, `tmp-${process.pid}`);
   await pipeline(
     gen,
-    async function* (src) {
+    async function* (src: AsyncIterable<Buffer>) {
       // batch small pieces: one zlib call per MiB instead of per tar block
-      let parts = [];
+      let parts: Buffer[] = [];
       let n = 0;
       for await (const c of src) {
         parts.push(c);
@@ -70,7 +53,7 @@ async function writeLayer(gen) {
       }
     },
     createGzip({ level: 1 }),
-    async function* (src) {
+    async function* (src: AsyncIterable<Buffer>) {
       for await (const c of src) {
         comp.update(c);
         size += c.length;
@@ -89,7 +72,7 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const STATUS = readFileSync(path.join(here, '..', 'examples/sample-image/layer1/var/lib/dpkg/status'));
 const TEXT = Buffer.from('lorem ipsum dolor sit amet, consectetur adipiscing elit '.repeat(20_000));
 
-const layers = [];
+const layers: { digest: string; diffID: string; size: number }[] = [];
 if (kind === 'big') {
   for (let l = 0; l < 4; l++) {
     layers.push(
