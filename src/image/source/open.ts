@@ -35,13 +35,15 @@ async function kindOfPath(p: string): Promise<'file' | 'dir' | undefined> {
   }
 }
 
-/** Splits "path:tag" when the whole string is not itself an existing path. */
+/**
+ * Splits "path:tag" (or "archive.tar:repo/name:tag") when the whole string is not itself an
+ * existing path: the first prefix ending before a ":" that exists is the path.
+ */
 async function splitPathTag(target: string): Promise<{ path: string; tag: string | undefined }> {
   if (await kindOfPath(target)) return { path: target, tag: undefined };
-  const i = target.lastIndexOf(':');
-  if (i > 0 && !target.slice(i + 1).includes('/')) {
+  for (let i = target.indexOf(':'); i > 0; i = target.indexOf(':', i + 1)) {
     const p = target.slice(0, i);
-    if (await kindOfPath(p)) return { path: p, tag: target.slice(i + 1) };
+    if (await kindOfPath(p)) return { path: p, tag: target.slice(i + 1) || undefined };
   }
   return { path: target, tag: undefined };
 }
