@@ -325,11 +325,9 @@ describe('bad usage and bad targets', () => {
     writeFileSync(notTar, 'hello world, not a tar'.repeat(100));
     expectError(await runCli(['image', notTar]), /not a tar archive/);
     const gzTar = path.join(dir, 'x.tar.gz');
-    writeFileSync(
-      gzTar,
-      execFileSync('gzip', ['-c'], { input: makeTar([{ name: 'manifest.json', content: '[]' }]) }),
-    );
-    expectError(await runCli(['image', gzTar]), /gzip-compressed; decompress it first/);
+    const gz = execFileSync('gzip', ['-c'], { input: makeTar([{ name: 'manifest.json', content: '[]' }]) });
+    writeFileSync(gzTar, gz.subarray(0, gz.length - 12));
+    expectError(await runCli(['image', gzTar]), /x\.tar\.gz/);
     const emptyArchive = path.join(dir, 'empty.tar');
     writeFileSync(emptyArchive, makeTar([{ name: 'manifest.json', content: '[]' }]));
     expectError(await runCli(['image', emptyArchive]), /lists no images/);

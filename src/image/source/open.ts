@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import type { Image, Platform } from '../types.js';
+import { archiveCompression, decompressArchive } from './compressed-archive.js';
 import { openDockerArchive } from './docker-archive.js';
 import { openOciLayout } from './oci.js';
 import type { RegistrySourceOptions } from './registry.js';
@@ -70,7 +71,17 @@ async function openArchive(
   force: TargetKind | undefined,
   platform: Platform | undefined,
 ): Promise<Image> {
-  const store = await TarStore.open(file);
+  let cleanup: (() => Promise<void>) | undefined;
+  let tarFile = file;
+  const compression = await archiveCompression(file);
+  if (compression !== 'none') ({ tar: tarFile, cleanup } = await decompressArchive(file, compression));
+  let store: TarStore;
+  try {
+    store = await TarStore.open(tarFile, file, cleanup);
+  } catch (e) {
+    await cleanup?.();
+    throw e;
+  }
   try {
     if (force !== 'oci-archive' && (await store.has('manifest.json')))
       return await openDockerArchive(store, name, tag);

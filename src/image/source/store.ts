@@ -109,11 +109,14 @@ export class TarStore implements BlobStore {
     private readonly file: string,
     private readonly fh: FileHandle,
     private readonly fileSize: number,
+    shownAs: string,
+    private readonly onClose?: () => Promise<void>,
   ) {
-    this.label = `archive ${file}`;
+    this.label = `archive ${shownAs}`;
   }
 
-  static async open(file: string): Promise<TarStore> {
+  /** `shownAs` names the archive in messages (the user's file when we read a decompressed copy). */
+  static async open(file: string, shownAs = file, onClose?: () => Promise<void>): Promise<TarStore> {
     let fh: FileHandle;
     try {
       fh = await open(file, 'r');
@@ -125,7 +128,7 @@ export class TarStore implements BlobStore {
       await fh.close();
       throw new UserError(`${file} is not a regular file`);
     }
-    const store = new TarStore(file, fh, st.size);
+    const store = new TarStore(file, fh, st.size, shownAs, onClose);
     try {
       await store.index();
     } catch (e) {
@@ -143,13 +146,6 @@ export class TarStore implements BlobStore {
   }
 
   private async index(): Promise<void> {
-    const head = await this.readAt(0, Math.min(512, this.fileSize));
-    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-      throw new UserError(`${this.file} is gzip-compressed; decompress it first (gunzip) and scan the .tar`);
-    }
-    if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) {
-      throw new UserError(`${this.file} is zstd-compressed; decompress it first (zstd -d) and scan the .tar`);
-    }
     let pos = 0;
     let longName: string | undefined;
     let paxPath: string | undefined;
@@ -165,7 +161,7 @@ export class TarStore implements BlobStore {
         // an unparsable checksum field is a bad checksum
       }
       if (!sumOk) {
-        if (pos === 0) throw new UserError(`${this.file} is not a tar archive`);
+        if (pos === 0) throw new UserError(`${this.label.slice(8)} is not a tar archive`);
         throw new ImageError(`${this.label}: bad tar header checksum at offset ${pos}`);
       }
       const flag = h[156] ?? 0;
@@ -257,5 +253,6 @@ export class TarStore implements BlobStore {
 
   async close(): Promise<void> {
     await this.fh.close();
+    await this.onClose?.();
   }
 }

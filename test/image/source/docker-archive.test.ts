@@ -9,7 +9,8 @@ import { tmpdir } from '../../helpers/env.js';
 import { makeOciLayout, sha256 } from '../../helpers/oci.js';
 import { makeTar } from '../../helpers/tar.js';
 
-const STATUS = (name: string) => `Package: ${name}\nStatus: install ok installed\nVersion: 1.0-1\nArchitecture: amd64\n\n`;
+const STATUS = (name: string) =>
+  `Package: ${name}\nStatus: install ok installed\nVersion: 1.0-1\nArchitecture: amd64\n\n`;
 
 /** A docker-archive in Docker >= 25's layout: an OCI layout plus manifest.json naming blobs. */
 function docker25Archive(dir: string, images: { tag: string; pkg: string }[]): string {
@@ -17,7 +18,10 @@ function docker25Archive(dir: string, images: { tag: string; pkg: string }[]): s
   const entries: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
   for (const { tag, pkg } of images) {
     const l = makeOciLayout(root, [
-      { tar: makeTar([{ name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }]), compression: 'none' },
+      {
+        tar: makeTar([{ name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }]),
+        compression: 'none',
+      },
       { tar: makeTar([{ name: 'var/lib/dpkg/status', content: STATUS(pkg) }]), compression: 'none' },
     ]);
     entries.push({
@@ -47,7 +51,10 @@ describe('docker-archive', () => {
       const image = await openImage(`${file}:${ref}`);
       const r = await scanImage(image, { cacheDir: null });
       await image.close();
-      assert.deepEqual(r.packages.map((p) => p.name), [pkg]);
+      assert.deepEqual(
+        r.packages.map((p) => p.name),
+        [pkg],
+      );
       assert.equal(r.packages[0]?.layer?.index, 1);
       // blob names are digests here, so layers know their digest (= diffID, uncompressed)
       assert.equal(r.packages[0]?.layer?.digest, r.packages[0]?.layer?.diffID);
@@ -55,6 +62,35 @@ describe('docker-archive', () => {
     }
     await assert.rejects(openImage(file), /holds 2 images; name one as PATH:TAG/);
     await assert.rejects(openImage(`${file}:nope:1`), /image "nope:1" not found/);
+  });
+
+  it('reads gzip- and zstd-compressed archives (docker save | gzip) and removes the temp copy', async () => {
+    const dir = tmpdir();
+    const file = docker25Archive(dir, [{ tag: 'x:1', pkg: 'alpha' }]);
+    const tmp = tmpdir('dd-arch-');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      for (const [ext, cmd] of [
+        ['gz', 'gzip'],
+        ['zst', 'zstd'],
+      ] as const) {
+        const packed = `${file}.${ext}`;
+        writeFileSync(packed, execFileSync(cmd, ['-c', '-q', file], { maxBuffer: 1 << 28 }));
+        const image = await openImage(packed);
+        const r = await scanImage(image, { cacheDir: null });
+        await image.close();
+        assert.deepEqual(
+          r.packages.map((p) => p.name),
+          ['alpha'],
+        );
+      }
+      const { readdirSync } = await import('node:fs');
+      assert.deepEqual(readdirSync(tmp), []);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 
   it('verifies the config named by its digest', async () => {
@@ -65,6 +101,9 @@ describe('docker-archive', () => {
     const cfgPath = path.join(root, m[0]?.Config ?? '');
     writeFileSync(cfgPath, readFileSync(cfgPath, 'utf8').replace('"os":"linux"', '"os":"LINUX"'));
     execFileSync('tar', ['-C', root, '-cf', file, '.']);
-    await assert.rejects(openImage(file), (e: Error) => /digest mismatch for config/.test(e.message) && !!sha256);
+    await assert.rejects(
+      openImage(file),
+      (e: Error) => /digest mismatch for config/.test(e.message) && !!sha256,
+    );
   });
 });
