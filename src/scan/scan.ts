@@ -133,7 +133,7 @@ export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<S
     if (worker) await worker.catch(() => undefined);
     if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
   }
-  debug(`scan: ${analyzed} layer(s) analyzed, ${cached} from cache`);
+  debug(`scan: ${analyzed} layer(s) analyzed, ${cached} from cache (${Date.now() - t0} ms)`);
 
   const layerInfo: LayerInfo[] = image.rootDir
     ? [{ index: 0, digest: undefined, diffID: '', createdBy: undefined }]
