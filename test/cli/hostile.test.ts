@@ -231,6 +231,21 @@ describe('broken or lying images (exit 2, one line)', () => {
     expectError(await runCli(['image', `${noTag.dir}:nope`]), /tag "nope" not found .*tags: latest/);
   });
 
+  it('a blob that is a FIFO or a device is refused, without hanging', async () => {
+    const dir = tmpdir();
+    const a = makeOciLayout(path.join(dir, 'a'), [{ tar: base() }]);
+    const blob = path.join(a.dir, 'blobs/sha256', (a.layerDigests[0] as string).slice(7));
+    const { rmSync } = await import('node:fs');
+    rmSync(blob);
+    execFileSync('mkfifo', [blob]);
+    expectError(await runCli(['image', a.dir]), /is not a regular file/);
+    const b = makeOciLayout(path.join(dir, 'b'), [{ tar: base() }]);
+    const cfg = path.join(b.dir, 'blobs/sha256', b.configDigest.slice(7));
+    rmSync(cfg);
+    symlinkSync('/dev/zero', cfg);
+    expectError(await runCli(['image', b.dir]), /is not a regular file/);
+  });
+
   it('an index without the requested platform', async () => {
     const dir = tmpdir();
     const l = makeOciLayout(path.join(dir, 'i'), [{ tar: base() }], {
