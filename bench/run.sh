@@ -9,7 +9,7 @@
 cd "$DD_ROOT"
 RUNS=${1:-3}
 ensure_pkgs time jq gzip tar
-[ -f dist/main.js ] || npm run --silent build
+[ -f dist/drydock.cjs ] || npm run --silent build
 IMAGES=$(bash scripts/build-test-images.sh)
 BENCH="$DD_TEST_HOME/bench"
 GEN_HASH=$(cat bench/generate.ts test/helpers/tar.ts | sha256sum | cut -c1-12)

@@ -2,7 +2,7 @@
 # Offline demo: pack the bundled sample image and scan it twice (the second scan reads no layer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/main.js ] || npm run --silent build
+[ -f dist/drydock.cjs ] || npm run --silent build
 OUT=${DRYDOCK_DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/drydock-demo.XXXXXX")}
 node scripts/make-sample-image.mjs examples/sample-image "$OUT"
 export DRYDOCK_CACHE_DIR="$OUT/cache"
