@@ -2,8 +2,7 @@
 // Writes are atomic (temp file + rename), so several drydock processes can share one cache.
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Analyzer, LayerAnalysis } from '../analyze/types.js';
@@ -65,13 +64,17 @@ export class LayerCache {
     const file = this.file(key);
     const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(tmp, JSON.stringify({ key, createdAt: new Date().toISOString(), analysis }));
-      await rename(tmp, file);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(tmp, JSON.stringify({ key, createdAt: new Date().toISOString(), analysis }));
+      renameSync(tmp, file);
     } catch (e) {
       // A cache that cannot be written only costs time.
       debug(`cache: cannot store ${key}: ${(e as Error).message}`);
-      await rm(tmp, { force: true }).catch(() => {});
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // nothing more to do
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 // Scan pipeline: layers (cached by diffID, analysed concurrently) -> merge -> inventory.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ReleaseFile } from '../analyze/os/release-files.js';
@@ -76,7 +76,7 @@ export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<S
   let worker: Promise<{ opts: SessionOptions; mod: typeof import('./analyze-layer.js') }> | undefined;
   const prepare = () => {
     worker ??= (async () => {
-      tmpDir = await mkdtemp(path.join(os.tmpdir(), 'drydock-'));
+      tmpDir = mkdtempSync(path.join(os.tmpdir(), 'drydock-'));
       const mod = await import('./analyze-layer.js');
       const sessionOpts: SessionOptions = {
         memoryThreshold: opts.memoryThreshold ?? 1024 * 1024,
@@ -131,7 +131,7 @@ export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<S
   } finally {
     progress.finish();
     if (worker) await worker.catch(() => undefined);
-    if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
+    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
   }
   debug(`scan: ${analyzed} layer(s) analyzed, ${cached} from cache (${Date.now() - t0} ms)`);
 

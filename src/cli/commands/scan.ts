@@ -1,6 +1,6 @@
 // `drydock image` and `drydock fs`: open the target, scan it, render the report.
 
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, EXIT_OK, UserError } from '../../errors.js';
 import { DEFAULT_DECOMPRESS_LIMITS } from '../../image/limits.js';
@@ -21,10 +21,10 @@ async function emit(text: string, output: string | undefined): Promise<void> {
   }
   const tmp = path.join(path.dirname(output), `.${path.basename(output)}.tmp-${process.pid}`);
   try {
-    await writeFile(tmp, text);
-    await rename(tmp, output);
+    writeFileSync(tmp, text);
+    renameSync(tmp, output);
   } catch (e) {
-    await rm(tmp, { force: true }).catch(() => {});
+    rmSync(tmp, { force: true });
     throw new UserError(`cannot write ${output}: ${describe(e)}`);
   }
 }

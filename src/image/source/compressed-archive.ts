@@ -2,27 +2,15 @@
 // decompressed once into drydock's temp dir (bounded like a layer) and removed when closed.
 
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { describe, UserError } from '../../errors.js';
 import { debug } from '../../log.js';
-import { BombGuard, type Compression, decompressor, sniffCompression } from '../decompress.js';
+import { BombGuard, decompressor } from '../decompress.js';
 import { DEFAULT_DECOMPRESS_LIMITS } from '../limits.js';
-
-export async function archiveCompression(file: string): Promise<Compression> {
-  const fh = await open(file, 'r').catch((e: unknown) => {
-    throw new UserError(`cannot open ${file}: ${describe(e)}`);
-  });
-  try {
-    const head = Buffer.alloc(6);
-    const { bytesRead } = await fh.read(head, 0, 6, 0);
-    return sniffCompression(head.subarray(0, bytesRead), file);
-  } finally {
-    await fh.close();
-  }
-}
+import type { Compression } from '../sniff.js';
 
 /** Decompresses `file` to a temp tar; returns its path and a cleanup function. */
 export async function decompressArchive(

@@ -1,10 +1,10 @@
 // Turns a target string into an Image: detects the kind, or honours a forcing prefix.
 
-import { stat } from 'node:fs/promises';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../../errors.js';
+import { describe, UserError } from '../../errors.js';
+import { sniffCompression } from '../sniff.js';
 import type { Image, Platform } from '../types.js';
-import { archiveCompression, decompressArchive } from './compressed-archive.js';
 import { openDockerArchive } from './docker-archive.js';
 import { openOciLayout } from './oci.js';
 import type { RegistrySourceOptions } from './registry.js';
@@ -26,7 +26,7 @@ const PREFIXES: TargetKind[] = ['docker-archive', 'oci-archive', 'oci', 'registr
 
 async function kindOfPath(p: string): Promise<'file' | 'dir' | undefined> {
   try {
-    const st = await stat(p);
+    const st = statSync(p);
     if (st.isDirectory()) return 'dir';
     if (st.isFile()) return 'file';
     throw new UserError(`${p} is neither a file nor a directory`);
@@ -64,6 +64,21 @@ function rootfsImage(dir: string, name: string): Image {
   };
 }
 
+function archiveCompression(file: string) {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new UserError(`cannot open ${file}: ${describe(e)}`);
+  }
+  try {
+    const head = Buffer.alloc(6);
+    return sniffCompression(head.subarray(0, readSync(fd, head, 0, 6, 0)), file);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function openArchive(
   file: string,
   tag: string | undefined,
@@ -73,8 +88,11 @@ async function openArchive(
 ): Promise<Image> {
   let cleanup: (() => Promise<void>) | undefined;
   let tarFile = file;
-  const compression = await archiveCompression(file);
-  if (compression !== 'none') ({ tar: tarFile, cleanup } = await decompressArchive(file, compression));
+  const compression = archiveCompression(file);
+  if (compression !== 'none') {
+    const { decompressArchive } = await import('./compressed-archive.js');
+    ({ tar: tarFile, cleanup } = await decompressArchive(file, compression));
+  }
   let store: TarStore;
   try {
     store = await TarStore.open(tarFile, file, cleanup);

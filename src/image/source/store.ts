@@ -1,7 +1,8 @@
 // Blob stores: where an image's files and blobs come from (a layout directory or a tar archive).
 
-import { constants, createReadStream } from 'node:fs';
-import { type FileHandle, open, stat } from 'node:fs/promises';
+// Synchronous fs calls on purpose: these reads are small, sit on every scan's critical path, and
+// fs/promises alone costs a cached scan more than they do.
+import { closeSync, constants, createReadStream, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { describe, ImageError, UserError } from '../../errors.js';
@@ -18,6 +19,18 @@ export interface BlobStore {
   openFile(name: string): Promise<{ stream: Readable; size: number }>;
   has(name: string): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** Reads `len` bytes at `pos` (fewer at end of file). */
+function readFully(fd: number, pos: number, len: number): Buffer {
+  const buf = Buffer.alloc(len);
+  let off = 0;
+  while (off < len) {
+    const n = readSync(fd, buf, off, len - off, pos + off);
+    if (n === 0) break;
+    off += n;
+  }
+  return off < len ? buf.subarray(0, off) : buf;
 }
 
 export function blobPath(digest: string): string {
@@ -40,48 +53,53 @@ export class DirStore implements BlobStore {
 
   async has(name: string): Promise<boolean> {
     try {
-      return (await stat(this.resolve(name))).isFile();
+      return statSync(this.resolve(name)).isFile();
     } catch {
       return false;
     }
   }
 
-  private async openRegular(name: string): Promise<{ fh: FileHandle; size: number } | undefined> {
+  private openRegular(name: string): { fd: number; size: number } | undefined {
     const p = this.resolve(name);
-    let fh: FileHandle;
+    let fd: number;
     try {
       // O_NONBLOCK so that a FIFO planted in a layout cannot hang us before we check its type.
-      fh = await open(p, constants.O_RDONLY | constants.O_NONBLOCK);
+      fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new UserError(`cannot read ${name} in ${this.label}: ${describe(e)}`);
     }
-    const st = await fh.stat();
+    const st = fstatSync(fd);
     if (!st.isFile()) {
-      await fh.close();
+      closeSync(fd);
       throw new ImageError(`${name} in ${this.label} is not a regular file`);
     }
-    return { fh, size: st.size };
+    return { fd, size: st.size };
   }
 
+  /**
+   * Small files (index.json, manifests, configs) are read synchronously: a thread-pool round
+   * trip per file costs more than the read, and these reads are on every scan's critical path.
+   */
   async readFile(name: string, maxBytes: number): Promise<Buffer | undefined> {
-    const f = await this.openRegular(name);
+    const f = this.openRegular(name);
     if (!f) return undefined;
     try {
-      if (f.size > maxBytes)
+      if (f.size > maxBytes) {
         throw new ImageError(
           `${name} in ${this.label} is ${f.size} bytes, more than the ${maxBytes} allowed`,
         );
-      return await f.fh.readFile();
+      }
+      return readFully(f.fd, 0, f.size);
     } finally {
-      await f.fh.close();
+      closeSync(f.fd);
     }
   }
 
   async openFile(name: string): Promise<{ stream: Readable; size: number }> {
-    const f = await this.openRegular(name);
+    const f = this.openRegular(name);
     if (!f) throw new ImageError(`${name} is missing from ${this.label}`);
-    const stream = createReadStream('', { fd: f.fh, highWaterMark: 256 * 1024 });
+    const stream = createReadStream('', { fd: f.fd, highWaterMark: 256 * 1024 });
     return { stream, size: f.size };
   }
 
@@ -107,7 +125,7 @@ export class TarStore implements BlobStore {
 
   private constructor(
     private readonly file: string,
-    private readonly fh: FileHandle,
+    private readonly fd: number,
     private readonly fileSize: number,
     shownAs: string,
     private readonly onClose?: () => Promise<void>,
@@ -117,31 +135,30 @@ export class TarStore implements BlobStore {
 
   /** `shownAs` names the archive in messages (the user's file when we read a decompressed copy). */
   static async open(file: string, shownAs = file, onClose?: () => Promise<void>): Promise<TarStore> {
-    let fh: FileHandle;
+    let fd: number;
     try {
-      fh = await open(file, 'r');
+      fd = openSync(file, 'r');
     } catch (e) {
       throw new UserError(`cannot open ${file}: ${describe(e)}`);
     }
-    const st = await fh.stat();
+    const st = fstatSync(fd);
     if (!st.isFile()) {
-      await fh.close();
+      closeSync(fd);
       throw new UserError(`${file} is not a regular file`);
     }
-    const store = new TarStore(file, fh, st.size, shownAs, onClose);
+    const store = new TarStore(file, fd, st.size, shownAs, onClose);
     try {
       await store.index();
     } catch (e) {
-      await fh.close();
+      closeSync(fd);
       throw e;
     }
     return store;
   }
 
-  private async readAt(pos: number, len: number): Promise<Buffer> {
-    const buf = Buffer.alloc(len);
-    const { bytesRead } = await this.fh.read(buf, 0, len, pos);
-    if (bytesRead < len) throw new ImageError(`${this.label} is truncated at offset ${pos + bytesRead}`);
+  private readAt(pos: number, len: number): Buffer {
+    const buf = readFully(this.fd, pos, len);
+    if (buf.length < len) throw new ImageError(`${this.label} is truncated at offset ${pos + buf.length}`);
     return buf;
   }
 
@@ -152,7 +169,7 @@ export class TarStore implements BlobStore {
     let paxSize: number | undefined;
     let count = 0;
     while (pos + 512 <= this.fileSize) {
-      const h = await this.readAt(pos, 512);
+      const h = this.readAt(pos, 512);
       if (isZeroBlock(h, 0)) break;
       let sumOk = false;
       try {
@@ -169,7 +186,7 @@ export class TarStore implements BlobStore {
       const dataAt = pos + 512;
       if (flag === 0x78 || flag === 0x4c || flag === 0x67 || flag === 0x4b) {
         if (size > 1 << 20) throw new ImageError(`${this.label}: oversized tar metadata at offset ${pos}`);
-        const data = await this.readAt(dataAt, size);
+        const data = this.readAt(dataAt, size);
         if (flag === 0x4c) longName = cstr(data, 0, data.length);
         else if (flag === 0x78) {
           const { records } = parsePax(data, pos);
@@ -252,7 +269,7 @@ export class TarStore implements BlobStore {
   }
 
   async close(): Promise<void> {
-    await this.fh.close();
+    closeSync(this.fd);
     await this.onClose?.();
   }
 }
