@@ -1,5 +1,6 @@
 // Builds the package inventory from merged analyzer results, with the layer each package came from.
 
+import { APK_DB, type ApkPackage } from '../analyze/pkg/apk.js';
 import type { DpkgPackage } from '../analyze/pkg/dpkg.js';
 import { DPKG_STATUS, isDpkgStatusD } from '../analyze/pkg/dpkg.js';
 import type { LayerAnalysis } from '../analyze/types.js';
@@ -23,6 +24,7 @@ export interface Package {
   srcName?: string;
   srcVersion?: string;
   maintainer?: string;
+  licenses?: string[];
   purl: string;
   /** The file the package was read from. */
   filePath: string;
@@ -63,7 +65,9 @@ export function debPurl(p: DpkgPackage, os: OSInfo | undefined): string {
 }
 
 /** Origin of each package in a database rewritten by several layers: the first layer with that version. */
-function originLayers(history: { layer: number; value: DpkgPackage[] }[]): Map<string, number> {
+function originLayers(
+  history: { layer: number; value: { name: string; arch: string; version: string }[] }[],
+): Map<string, number> {
   let prev = new Map<string, { version: string; layer: number }>();
   for (const h of history) {
     const next = new Map<string, { version: string; layer: number }>();
@@ -80,11 +84,7 @@ function originLayers(history: { layer: number; value: DpkgPackage[] }[]): Map<s
   return new Map([...prev].map(([k, v]) => [k, v.layer]));
 }
 
-export function dpkgPackages(
-  layers: LayerAnalysis[],
-  layerInfo: LayerInfo[],
-  os: OSInfo | undefined,
-): Package[] {
+function dpkgPackages(layers: LayerAnalysis[], layerInfo: LayerInfo[], os: OSInfo | undefined): Package[] {
   const view = mergeAnalyzer<DpkgPackage[]>(layers, 'dpkg');
   const out: Package[] = [];
   for (const [path, placed] of view) {
@@ -108,6 +108,46 @@ export function dpkgPackages(
       out.push(pkg);
     }
   }
+  return out;
+}
+
+export function apkPurl(p: ApkPackage, os: OSInfo | undefined): string {
+  const ns = os?.family === 'wolfi' || os?.family === 'chainguard' ? os.family : 'alpine';
+  const q: string[] = [];
+  if (p.arch) q.push(`arch=${purlEncode(p.arch)}`);
+  if (os) q.push(`distro=${purlEncode(os.name)}`);
+  return `pkg:apk/${ns}/${purlEncode(p.name)}@${purlEncode(p.version)}${q.length ? `?${q.join('&')}` : ''}`;
+}
+
+function apkPackages(layers: LayerAnalysis[], layerInfo: LayerInfo[], os: OSInfo | undefined): Package[] {
+  const placed = mergeAnalyzer<ApkPackage[]>(layers, 'apk').get(APK_DB);
+  if (!placed) return [];
+  const origins = originLayers(pathHistory<ApkPackage[]>(layers, 'apk', APK_DB));
+  return placed.value.map((p) => {
+    const pkg: Package = {
+      type: 'apk',
+      name: p.name,
+      version: p.version,
+      arch: p.arch,
+      srcName: p.origin,
+      srcVersion: p.version,
+      purl: apkPurl(p, os),
+      filePath: APK_DB,
+      layer: layerInfo[origins.get(`${p.name}:${p.arch}`) ?? placed.layer],
+    };
+    if (p.maintainer) pkg.maintainer = p.maintainer;
+    if (p.license) pkg.licenses = p.license.split(/\s+(?:AND|OR)\s+|\s+/).filter(Boolean);
+    return pkg;
+  });
+}
+
+/** Every OS package in the merged image (dpkg, apk), sorted, each with its origin layer. */
+export function osPackages(
+  layers: LayerAnalysis[],
+  layerInfo: LayerInfo[],
+  os: OSInfo | undefined,
+): Package[] {
+  const out = [...dpkgPackages(layers, layerInfo, os), ...apkPackages(layers, layerInfo, os)];
   // Code-unit order: stable across locales, and no ICU collator to load.
   out.sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.arch ?? '', b.arch ?? ''));
   return out;

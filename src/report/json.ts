@@ -1,11 +1,16 @@
 // The JSON report, in Trivy's shape (SchemaVersion 2) so that tools reading Trivy JSON read ours.
 
+import { eolDate, isEndOfLife } from '../inventory/eol.js';
 import type { Package } from '../inventory/packages.js';
 import { splitDebVersion } from '../inventory/packages.js';
 import type { ScanResult } from '../scan/scan.js';
 
+const ANALYZED_BY: Record<string, string> = { deb: 'dpkg', apk: 'apk', rpm: 'rpm' };
+const OS_TYPES = new Set(['deb', 'apk', 'rpm']);
+
 export interface ReportOptions {
   listAllPkgs: boolean;
+  /** The time end-of-life dates are compared with. */
   now?: Date;
 }
 
@@ -39,12 +44,16 @@ function packageJson(p: Package): Record<string, unknown> {
     }
   } else {
     out.Version = p.version;
+    if (p.arch) out.Arch = p.arch;
+    if (p.srcName) out.SrcName = p.srcName;
+    if (p.srcVersion) out.SrcVersion = p.srcVersion;
   }
+  if (p.licenses?.length) out.Licenses = p.licenses;
   if (p.maintainer) out.Maintainer = p.maintainer;
   const layer = layerJson(p);
   if (layer) out.Layer = layer;
   out.FilePath = p.filePath;
-  out.AnalyzedBy = p.type === 'deb' ? 'dpkg' : p.type;
+  out.AnalyzedBy = ANALYZED_BY[p.type] ?? p.type;
   return out;
 }
 
@@ -54,6 +63,11 @@ export function buildReport(r: ScanResult, opts: ReportOptions): Record<string, 
   const metadata: Record<string, unknown> = {};
   if (r.os) {
     const os: Record<string, unknown> = { Family: r.os.family, Name: r.os.name };
+    // Trivy's flag for an end-of-life release; drydock adds the date.
+    if (isEndOfLife(r.os, opts.now ?? new Date())) {
+      os.EOSL = true;
+      os.EOLDate = eolDate(r.os);
+    }
     metadata.OS = os;
   }
   if (isImage) {
@@ -75,14 +89,14 @@ export function buildReport(r: ScanResult, opts: ReportOptions): Record<string, 
     });
   }
   const results: Record<string, unknown>[] = [];
-  const debs = r.packages.filter((p) => p.type === 'deb');
-  if (r.os || debs.length > 0) {
+  const osPkgs = r.packages.filter((p) => OS_TYPES.has(p.type));
+  if (r.os || osPkgs.length > 0) {
     const res: Record<string, unknown> = {
       Target: `${img.name}${r.os ? ` (${r.os.family} ${r.os.name})` : ''}`,
       Class: 'os-pkgs',
-      Type: r.os?.family ?? 'debian',
+      Type: r.os?.family ?? (osPkgs[0]?.type === 'apk' ? 'alpine' : 'debian'),
     };
-    if (opts.listAllPkgs) res.Packages = debs.map(packageJson);
+    if (opts.listAllPkgs) res.Packages = osPkgs.map(packageJson);
     res.Vulnerabilities = [];
     results.push(res);
   }

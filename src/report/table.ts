@@ -1,6 +1,7 @@
 // A readable summary for terminals: image, OS, layers, packages per layer.
 
 import { createRequire } from 'node:module';
+import { eolDate, isEndOfLife } from '../inventory/eol.js';
 import type { ScanResult } from '../scan/scan.js';
 
 function short(d: string | undefined): string {
@@ -23,7 +24,7 @@ export function renderTable(r: ScanResult, opts: { listAllPkgs: boolean; color: 
   lines.push(c.bold(img.name));
   lines.push(`  kind: ${img.kind}${img.configDigest ? `   image ID: ${img.configDigest}` : ''}`);
   lines.push(
-    `  OS:   ${r.os ? `${r.os.family} ${r.os.name}${r.os.prettyName ? ` (${r.os.prettyName})` : ''}` : c.yellow('not detected')}`,
+    `  OS:   ${r.os ? `${r.os.family} ${r.os.name}${r.os.prettyName ? ` (${r.os.prettyName})` : ''}${isEndOfLife(r.os) ? c.red(` end of life since ${eolDate(r.os)}`) : ''}` : c.yellow('not detected')}`,
   );
   lines.push(`  packages: ${r.packages.length}`);
   if (img.kind !== 'rootfs') {
@@ -45,7 +46,7 @@ export function renderTable(r: ScanResult, opts: { listAllPkgs: boolean; color: 
     const vw = Math.min(40, Math.max(...r.packages.map((p) => p.version.length)));
     for (const p of r.packages) {
       lines.push(
-        `  ${pad(p.name, w)}  ${pad(p.version, vw)}  ${pad(p.arch ?? '', 6)} layer ${p.layer ? p.layer.index + 1 : '-'}`,
+        `  ${pad(p.name, w)}  ${pad(p.version, vw)}  ${pad(p.arch ?? '', 6)} layer ${p.layer?.diffID ? p.layer.index + 1 : '-'}`,
       );
     }
   }

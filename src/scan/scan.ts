@@ -13,12 +13,45 @@ import type { DecompressLimits } from '../image/limits.js';
 import { type MergedFile, mergeAnalyzer, mergeFiles } from '../image/merge.js';
 import type { TarLimits } from '../image/tar.js';
 import type { Image, Layer } from '../image/types.js';
+import { eolDate, isEndOfLife } from '../inventory/eol.js';
 import { detectOS, type OSInfo } from '../inventory/os.js';
-import { dpkgPackages, type LayerInfo, type Package } from '../inventory/packages.js';
+import { type LayerInfo, osPackages, type Package } from '../inventory/packages.js';
 import { debug, warn } from '../log.js';
 import { noProgress, type Progress } from './progress.js';
 
+/** The warnings that keep a scan from being silently empty: unknown OS, end of life, no package DB. */
+export function inventoryWarnings(os: OSInfo | undefined, packages: Package[], now: Date): string[] {
+  const out: string[] = [];
+  const osPkgs = packages.filter((p) => p.type === 'deb' || p.type === 'apk' || p.type === 'rpm');
+  if (!os) {
+    out.push('OS not detected: no os-release, alpine-release, debian_version, redhat-release or lsb-release');
+  } else {
+    const eol = eolDate(os);
+    if (eol && isEndOfLife(os, now)) {
+      out.push(
+        `OS ${os.family} ${os.name} reached end of life on ${eol}: it gets no more security fixes, and vulnerability data for it may be incomplete`,
+      );
+    }
+  }
+  const debs = osPkgs.filter((p) => p.type === 'deb');
+  if (debs.length > 0 && debs.every((p) => p.filePath.startsWith('var/lib/dpkg/status.d/'))) {
+    out.push(
+      `distroless image: ${debs.length} dpkg package(s) come from var/lib/dpkg/status.d only (no dpkg status file, no package manager)${os ? '' : '; without an os-release the distribution and release are unknown'}`,
+    );
+  }
+  if (osPkgs.length === 0) {
+    out.push(
+      os
+        ? `no OS package database found for ${os.family} ${os.name} (var/lib/dpkg/status, var/lib/dpkg/status.d/, lib/apk/db/installed): OS packages cannot be checked`
+        : 'no OS package database found: OS packages cannot be checked',
+    );
+  }
+  return out;
+}
+
 export interface ScanOptions {
+  /** The time end-of-life dates are compared with (tests pin it). */
+  now?: Date;
   /** Cache root; undefined uses the default; null disables the cache. */
   cacheDir?: string | null;
   parallel?: number;
@@ -144,15 +177,12 @@ export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<S
         createdBy: l.createdBy,
       }));
   const osInfo = detectOS(mergeAnalyzer<ReleaseFile>(layers, 'os-release'));
-  const packages = dpkgPackages(layers, layerInfo, osInfo);
+  const packages = osPackages(layers, layerInfo, osInfo);
   const warnings: string[] = [];
   layers.forEach((l, i) => {
     for (const w of l.warnings) warnings.push(image.rootDir ? w : `layer ${i + 1}: ${w}`);
   });
-  if (!osInfo)
-    warnings.push(
-      'OS not detected: no os-release, alpine-release, debian_version, redhat-release or lsb-release',
-    );
+  warnings.push(...inventoryWarnings(osInfo, packages, opts.now ?? new Date()));
   for (const w of warnings) warn(w);
   const files = opts.listFiles ? [...mergeFiles(layers).values()].map((p) => p.value) : undefined;
   files?.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
