@@ -12,6 +12,8 @@ const FAMILIES = (data as { families: Record<string, Record<string, string>> }).
 export function eolDate(os: OSInfo): string | undefined {
   const table = FAMILIES[os.family];
   if (!table) return undefined;
+  // Amazon Linux 1 calls itself by its last AMI release ("2018.03"); the table knows it as "1".
+  if (os.family === 'amazon' && !/^(2|2022|2023)(\.|$)/.test(os.name)) return table['1'];
   const parts = os.name.split('.');
   for (let n = parts.length; n > 0; n--) {
     const key = parts.slice(0, n).join('.');

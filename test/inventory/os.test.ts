@@ -4,7 +4,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseKeyValue, type ReleaseFile } from '../../src/analyze/os/release-files.js';
 import type { Placed } from '../../src/image/merge.js';
+import { openImage } from '../../src/image/source/open.js';
 import { detectOS } from '../../src/inventory/os.js';
+import { scanImage } from '../../src/scan/scan.js';
 import { SHARED, SKIP_SHARED } from '../helpers/env.js';
 
 function view(files: Record<string, string>): Map<string, Placed<ReleaseFile>> {
@@ -86,5 +88,40 @@ describe('detectOS', () => {
       }),
     );
     assert.deepEqual([alma?.family, alma?.name], ['alma', '8.10']);
+  });
+
+  it("detects every distribution in Syft's os test data through the real pipeline", {
+    skip: SKIP_SHARED,
+  }, async () => {
+    const base = path.join(SHARED, 'data/syft-testdata/syft/linux/testdata/os');
+    const cases: [string, string | undefined, string | undefined][] = [
+      ['almalinux/from-os-release', 'alma', '8.4'],
+      ['almalinux/from-redhat-release', 'alma', '8.10'],
+      ['alpine', 'alpine', '3.11.6'],
+      ['amazon', 'amazon', '2'],
+      ['centos', 'centos', '8'],
+      ['centos5', 'centos', '5.7'],
+      ['debian/from-os-release', 'debian', '8'],
+      ['debian/with-point-release', 'debian', '13.5'],
+      ['fedora', 'fedora', '36'],
+      ['mariner', 'cbl-mariner', '1.0'],
+      ['opensuse-leap', 'opensuse.leap', '15.2'],
+      ['oraclelinux', 'oracle', '8.3'],
+      ['photon', 'photon', '2.0'],
+      ['redhat/from-os-release', 'redhat', '7.3'],
+      ['redhat/from-redhat-release', 'redhat', '8.10'],
+      ['rockylinux/from-os-release', 'rocky', '8.4'],
+      ['rockylinux/from-redhat-release', 'rocky', '8.10'],
+      ['sles', 'suse linux enterprise server', '15.2'],
+      ['ubuntu', 'ubuntu', '20.04'],
+      ['wolfi', 'wolfi', '20220914'],
+      ['empty', undefined, undefined],
+      ['busybox', undefined, undefined],
+    ];
+    for (const [dir, family, version] of cases) {
+      const image = await openImage(`rootfs:${path.join(base, dir)}`);
+      const r = await scanImage(image, { cacheDir: null });
+      assert.deepEqual([r.os?.family, r.os?.name], [family, version], dir);
+    }
   });
 });

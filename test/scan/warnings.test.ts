@@ -106,6 +106,8 @@ describe('inventory warnings', () => {
     assert.equal(eolDate({ family: 'debian', name: '10.13', source: '' }), '2024-06-30');
     assert.equal(eolDate({ family: 'ubuntu', name: '18.04', source: '' }) !== undefined, true);
     assert.equal(eolDate({ family: 'wolfi', name: '20230201', source: '' }), undefined);
+    assert.equal(eolDate({ family: 'amazon', name: '2018.03', source: '' }), '2023-12-31');
+    assert.equal(eolDate({ family: 'amazon', name: '2023', source: '' }), '2028-03-15');
     assert.equal(isEndOfLife({ family: 'debian', name: '12.8', source: '' }, new Date('2026-12-04')), false);
     assert.equal(
       isEndOfLife({ family: 'centos', name: '7.9.2009', source: '' }, new Date('2026-12-04')),
