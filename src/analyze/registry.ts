@@ -1,8 +1,15 @@
 // The list of analyzers. Add new ones here; their name and version key the layer cache.
 
+import { nodePkgAnalyzer, npmLockAnalyzer } from './lang/npm.js';
 import { releaseFileAnalyzer } from './os/release-files.js';
 import { apkAnalyzer } from './pkg/apk.js';
 import { dpkgAnalyzer } from './pkg/dpkg.js';
 import type { Analyzer } from './types.js';
 
-export const ANALYZERS: readonly Analyzer[] = [releaseFileAnalyzer, dpkgAnalyzer, apkAnalyzer];
+export const ANALYZERS: readonly Analyzer[] = [
+  releaseFileAnalyzer,
+  dpkgAnalyzer,
+  apkAnalyzer,
+  npmLockAnalyzer,
+  nodePkgAnalyzer,
+];

@@ -1,5 +1,6 @@
 // Builds the package inventory from merged analyzer results, with the layer each package came from.
 
+import type { NpmPackage } from '../analyze/lang/npm.js';
 import { APK_DB, type ApkPackage } from '../analyze/pkg/apk.js';
 import type { DpkgPackage } from '../analyze/pkg/dpkg.js';
 import { DPKG_STATUS, isDpkgStatusD } from '../analyze/pkg/dpkg.js';
@@ -150,5 +151,42 @@ export function osPackages(
   const out = [...dpkgPackages(layers, layerInfo, os), ...apkPackages(layers, layerInfo, os)];
   // Code-unit order: stable across locales, and no ICU collator to load.
   out.sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.arch ?? '', b.arch ?? ''));
+  return out;
+}
+
+export function npmPurl(name: string, version: string): string {
+  const slash = name.startsWith('@') ? name.indexOf('/') : -1;
+  const ns = slash > 0 ? `${purlEncode(name.slice(0, slash))}/` : '';
+  return `pkg:npm/${ns}${purlEncode(slash > 0 ? name.slice(slash + 1) : name)}@${purlEncode(version)}`;
+}
+
+/** Language packages: npm lockfiles (one entry per lockfile) and installed node_modules packages. */
+export function langPackages(layers: LayerAnalysis[], layerInfo: LayerInfo[]): Package[] {
+  const out: Package[] = [];
+  const make = (type: string, p: NpmPackage, filePath: string, layer: number): Package => {
+    const pkg: Package = {
+      type,
+      name: p.name,
+      version: p.version,
+      purl: npmPurl(p.name, p.version),
+      filePath,
+      layer: layerInfo[layer],
+    };
+    if (p.license) pkg.licenses = [p.license];
+    return pkg;
+  };
+  for (const [path, placed] of mergeAnalyzer<NpmPackage[]>(layers, 'npm-lock')) {
+    const seen = new Set<string>();
+    for (const p of placed.value) {
+      const id = `${p.name}@${p.version}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(make('npm', p, path, placed.layer));
+    }
+  }
+  for (const [path, placed] of mergeAnalyzer<NpmPackage>(layers, 'node-pkg')) {
+    out.push(make('node-pkg', placed.value, path, placed.layer));
+  }
+  out.sort((a, b) => cmp(a.filePath, b.filePath) || cmp(a.name, b.name) || cmp(a.version, b.version));
   return out;
 }

@@ -5,7 +5,13 @@ import type { Package } from '../inventory/packages.js';
 import { splitDebVersion } from '../inventory/packages.js';
 import type { ScanResult } from '../scan/scan.js';
 
-const ANALYZED_BY: Record<string, string> = { deb: 'dpkg', apk: 'apk', rpm: 'rpm' };
+const ANALYZED_BY: Record<string, string> = {
+  deb: 'dpkg',
+  apk: 'apk',
+  rpm: 'rpm',
+  npm: 'npm',
+  'node-pkg': 'node-pkg',
+};
 const OS_TYPES = new Set(['deb', 'apk', 'rpm']);
 
 export interface ReportOptions {
@@ -97,6 +103,25 @@ export function buildReport(r: ScanResult, opts: ReportOptions): Record<string, 
       Type: r.os?.family ?? (osPkgs[0]?.type === 'apk' ? 'alpine' : 'debian'),
     };
     if (opts.listAllPkgs) res.Packages = osPkgs.map(packageJson);
+    res.Vulnerabilities = [];
+    results.push(res);
+  }
+  // Language packages: one result per lockfile, one for all installed node_modules packages.
+  const groups = new Map<string, { target: string; type: string; pkgs: Package[] }>();
+  for (const p of r.packages) {
+    if (OS_TYPES.has(p.type)) continue;
+    const key = p.type === 'node-pkg' ? 'node-pkg' : `${p.type}\0${p.filePath}`;
+    const g = groups.get(key) ?? {
+      target: p.type === 'node-pkg' ? 'Node.js' : p.filePath,
+      type: p.type,
+      pkgs: [],
+    };
+    g.pkgs.push(p);
+    groups.set(key, g);
+  }
+  for (const g of groups.values()) {
+    const res: Record<string, unknown> = { Target: g.target, Class: 'lang-pkgs', Type: g.type };
+    if (opts.listAllPkgs) res.Packages = g.pkgs.map(packageJson);
     res.Vulnerabilities = [];
     results.push(res);
   }

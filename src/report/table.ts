@@ -26,7 +26,13 @@ export function renderTable(r: ScanResult, opts: { listAllPkgs: boolean; color: 
   lines.push(
     `  OS:   ${r.os ? `${r.os.family} ${r.os.name}${r.os.prettyName ? ` (${r.os.prettyName})` : ''}${isEndOfLife(r.os) ? c.red(` end of life since ${eolDate(r.os)}`) : ''}` : c.yellow('not detected')}`,
   );
-  lines.push(`  packages: ${r.packages.length}`);
+  const os = r.packages.filter((p) => p.type === 'deb' || p.type === 'apk' || p.type === 'rpm').length;
+  const byType = new Map<string, number>();
+  for (const p of r.packages)
+    if (p.type !== 'deb' && p.type !== 'apk' && p.type !== 'rpm')
+      byType.set(p.type, (byType.get(p.type) ?? 0) + 1);
+  const lang = [...byType].map(([t, n]) => `${t} ${n}`).join(', ');
+  lines.push(`  packages: ${os} OS${lang ? `, ${r.packages.length - os} language (${lang})` : ''}`);
   if (img.kind !== 'rootfs') {
     lines.push('');
     lines.push(c.bold('Layers'));

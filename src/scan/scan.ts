@@ -15,7 +15,7 @@ import type { TarLimits } from '../image/tar.js';
 import type { Image, Layer } from '../image/types.js';
 import { eolDate, isEndOfLife } from '../inventory/eol.js';
 import { detectOS, type OSInfo } from '../inventory/os.js';
-import { type LayerInfo, osPackages, type Package } from '../inventory/packages.js';
+import { type LayerInfo, langPackages, osPackages, type Package } from '../inventory/packages.js';
 import { debug, warn } from '../log.js';
 import { noProgress, type Progress } from './progress.js';
 
@@ -177,7 +177,7 @@ export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<S
         createdBy: l.createdBy,
       }));
   const osInfo = detectOS(mergeAnalyzer<ReleaseFile>(layers, 'os-release'));
-  const packages = osPackages(layers, layerInfo, osInfo);
+  const packages = [...osPackages(layers, layerInfo, osInfo), ...langPackages(layers, layerInfo)];
   const warnings: string[] = [];
   layers.forEach((l, i) => {
     for (const w of l.warnings) warnings.push(image.rootDir ? w : `layer ${i + 1}: ${w}`);

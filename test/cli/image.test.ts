@@ -133,7 +133,7 @@ describe('drydock image on local image files', { skip: SKIP_IMAGES }, () => {
     const { readFileSync } = await import('node:fs');
     const text = readFileSync(out, 'utf8');
     assert.match(text, /OS: +debian 12\.\d+/);
-    assert.match(text, /packages: 116/);
+    assert.match(text, /packages: 116 OS, 4 language \(node-pkg 2, npm 2\)/);
     assert.match(text, /sudo +1\.9\.13p3-1\+deb12u\d +amd64 +layer 2/);
   });
 
