@@ -4,12 +4,14 @@ import { nodePkgAnalyzer, npmLockAnalyzer } from './lang/npm.js';
 import { releaseFileAnalyzer } from './os/release-files.js';
 import { apkAnalyzer } from './pkg/apk.js';
 import { dpkgAnalyzer } from './pkg/dpkg.js';
+import { rpmAnalyzer } from './pkg/rpm.js';
 import type { Analyzer } from './types.js';
 
 export const ANALYZERS: readonly Analyzer[] = [
   releaseFileAnalyzer,
   dpkgAnalyzer,
   apkAnalyzer,
+  rpmAnalyzer,
   npmLockAnalyzer,
   nodePkgAnalyzer,
 ];

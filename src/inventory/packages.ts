@@ -4,6 +4,8 @@ import type { NpmPackage } from '../analyze/lang/npm.js';
 import { APK_DB, type ApkPackage } from '../analyze/pkg/apk.js';
 import type { DpkgPackage } from '../analyze/pkg/dpkg.js';
 import { DPKG_STATUS, isDpkgStatusD } from '../analyze/pkg/dpkg.js';
+import type { RpmDbResult } from '../analyze/pkg/rpm.js';
+import { parseSourceRpm, type RpmPackage } from '../analyze/pkg/rpm-header.js';
 import type { LayerAnalysis } from '../analyze/types.js';
 import { mergeAnalyzer, pathHistory } from '../image/merge.js';
 import type { OSInfo } from './os.js';
@@ -26,6 +28,9 @@ export interface Package {
   srcVersion?: string;
   maintainer?: string;
   licenses?: string[];
+  /** rpm only */
+  modularityLabel?: string;
+  vendor?: string;
   purl: string;
   /** The file the package was read from. */
   filePath: string;
@@ -142,13 +147,63 @@ function apkPackages(layers: LayerAnalysis[], layerInfo: LayerInfo[], os: OSInfo
   });
 }
 
-/** Every OS package in the merged image (dpkg, apk), sorted, each with its origin layer. */
+export function rpmVersion(p: { epoch: number; version: string; release: string }): string {
+  return `${p.epoch > 0 ? `${p.epoch}:` : ''}${p.version}${p.release ? `-${p.release}` : ''}`;
+}
+
+export function rpmPurl(p: RpmPackage, os: OSInfo | undefined): string {
+  const distro = os?.family.split(' ')[0];
+  const ns = distro?.replace(/\..*$/, '') ?? 'rpm';
+  const q: string[] = [];
+  if (p.arch) q.push(`arch=${purlEncode(p.arch)}`);
+  if (os) q.push(`distro=${purlEncode(`${distro}-${os.name}`)}`);
+  if (p.epoch > 0) q.push(`epoch=${p.epoch}`);
+  return `pkg:rpm/${ns}/${purlEncode(p.name)}@${purlEncode(`${p.version}-${p.release}`)}${q.length ? `?${q.join('&')}` : ''}`;
+}
+
+function rpmPackages(layers: LayerAnalysis[], layerInfo: LayerInfo[], os: OSInfo | undefined): Package[] {
+  const out: Package[] = [];
+  for (const [path, placed] of mergeAnalyzer<RpmDbResult>(layers, 'rpm')) {
+    const history = pathHistory<RpmDbResult>(layers, 'rpm', path).map((h) => ({
+      layer: h.layer,
+      value: h.value.packages.map((p) => ({ name: p.name, arch: p.arch, version: rpmVersion(p) })),
+    }));
+    const origins = originLayers(history);
+    for (const p of placed.value.packages) {
+      const src = parseSourceRpm(p.sourceRpm);
+      const pkg: Package = {
+        type: 'rpm',
+        name: p.name,
+        version: rpmVersion(p),
+        arch: p.arch,
+        purl: rpmPurl(p, os),
+        filePath: path,
+        layer: layerInfo[origins.get(`${p.name}:${p.arch}`) ?? placed.layer],
+      };
+      if (src) {
+        pkg.srcName = src.name;
+        pkg.srcVersion = rpmVersion({ epoch: p.epoch, version: src.version, release: src.release });
+      }
+      if (p.license) pkg.licenses = [p.license];
+      if (p.modularityLabel) pkg.modularityLabel = p.modularityLabel;
+      if (p.vendor) pkg.vendor = p.vendor;
+      out.push(pkg);
+    }
+  }
+  return out;
+}
+
+/** Every OS package in the merged image (dpkg, apk, rpm), sorted, each with its origin layer. */
 export function osPackages(
   layers: LayerAnalysis[],
   layerInfo: LayerInfo[],
   os: OSInfo | undefined,
 ): Package[] {
-  const out = [...dpkgPackages(layers, layerInfo, os), ...apkPackages(layers, layerInfo, os)];
+  const out = [
+    ...dpkgPackages(layers, layerInfo, os),
+    ...apkPackages(layers, layerInfo, os),
+    ...rpmPackages(layers, layerInfo, os),
+  ];
   // Code-unit order: stable across locales, and no ICU collator to load.
   out.sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.arch ?? '', b.arch ?? ''));
   return out;

@@ -35,7 +35,8 @@ function packageJson(p: Package): Record<string, unknown> {
     Name: p.name,
     Identifier: { PURL: p.purl },
   };
-  if (p.type === 'deb') {
+  if (p.type === 'deb' || p.type === 'rpm') {
+    // Trivy splits both: Epoch, Version (upstream) and Release.
     const v = splitDebVersion(p.version);
     out.Version = v.version;
     if (v.release) out.Release = v.release;
@@ -54,6 +55,7 @@ function packageJson(p: Package): Record<string, unknown> {
     if (p.srcName) out.SrcName = p.srcName;
     if (p.srcVersion) out.SrcVersion = p.srcVersion;
   }
+  if (p.modularityLabel) out.Modularitylabel = p.modularityLabel;
   if (p.licenses?.length) out.Licenses = p.licenses;
   if (p.maintainer) out.Maintainer = p.maintainer;
   const layer = layerJson(p);

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ReleaseFile } from '../analyze/os/release-files.js';
+import type { RpmDbResult } from '../analyze/pkg/rpm.js';
 import { ANALYZERS } from '../analyze/registry.js';
 import type { SessionOptions } from '../analyze/session.js';
 import type { Analyzer, LayerAnalysis } from '../analyze/types.js';
@@ -20,8 +21,14 @@ import { debug, warn } from '../log.js';
 import { noProgress, type Progress } from './progress.js';
 
 /** The warnings that keep a scan from being silently empty: unknown OS, end of life, no package DB. */
-export function inventoryWarnings(os: OSInfo | undefined, packages: Package[], now: Date): string[] {
+export function inventoryWarnings(
+  os: OSInfo | undefined,
+  packages: Package[],
+  now: Date,
+  unsupportedDbs: string[] = [],
+): string[] {
   const out: string[] = [];
+  for (const u of unsupportedDbs) out.push(u);
   const osPkgs = packages.filter((p) => p.type === 'deb' || p.type === 'apk' || p.type === 'rpm');
   if (!os) {
     out.push('OS not detected: no os-release, alpine-release, debian_version, redhat-release or lsb-release');
@@ -39,10 +46,10 @@ export function inventoryWarnings(os: OSInfo | undefined, packages: Package[], n
       `distroless image: ${debs.length} dpkg package(s) come from var/lib/dpkg/status.d only (no dpkg status file, no package manager)${os ? '' : '; without an os-release the distribution and release are unknown'}`,
     );
   }
-  if (osPkgs.length === 0) {
+  if (osPkgs.length === 0 && unsupportedDbs.length === 0) {
     out.push(
       os
-        ? `no OS package database found for ${os.family} ${os.name} (var/lib/dpkg/status, var/lib/dpkg/status.d/, lib/apk/db/installed): OS packages cannot be checked`
+        ? `no OS package database found for ${os.family} ${os.name} (dpkg, apk or rpm database): OS packages cannot be checked`
         : 'no OS package database found: OS packages cannot be checked',
     );
   }
@@ -182,7 +189,17 @@ export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<S
   layers.forEach((l, i) => {
     for (const w of l.warnings) warnings.push(image.rootDir ? w : `layer ${i + 1}: ${w}`);
   });
-  warnings.push(...inventoryWarnings(osInfo, packages, opts.now ?? new Date()));
+  const unsupported = [...mergeAnalyzer<RpmDbResult>(layers, 'rpm')]
+    .filter(([, v]) => v.value.unsupported)
+    .map(
+      ([p, v]) =>
+        `rpm database ${p} (${v.value.format === 'bdb' ? 'Berkeley DB' : 'NDB'} format) is not read yet: its packages are missing from this inventory`,
+    );
+  for (const [p, v] of mergeAnalyzer<RpmDbResult>(layers, 'rpm')) {
+    if (v.value.badHeaders > 0)
+      warnings.push(`rpm database ${p}: ${v.value.badHeaders} corrupt package header(s) skipped`);
+  }
+  warnings.push(...inventoryWarnings(osInfo, packages, opts.now ?? new Date(), unsupported));
   for (const w of warnings) warn(w);
   const files = opts.listFiles ? [...mergeFiles(layers).values()].map((p) => p.value) : undefined;
   files?.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

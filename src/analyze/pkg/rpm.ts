@@ -1,0 +1,74 @@
+// rpm databases: SQLite rpmdb.sqlite (Fedora 33+, RHEL 9, CBL-Mariner 2...). Berkeley DB and NDB
+// formats are recognised but not read yet (they are reported as a warning).
+
+import { createRequire } from 'node:module';
+import type { Analyzer } from '../types.js';
+import { type RpmPackage, rpmPackageFromHeader } from './rpm-header.js';
+
+export const RPM_SQLITE = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite'];
+export const RPM_BDB = ['var/lib/rpm/Packages'];
+export const RPM_NDB = ['var/lib/rpm/Packages.db', 'usr/lib/sysimage/rpm/Packages.db'];
+const ALL = new Set([...RPM_SQLITE, ...RPM_BDB, ...RPM_NDB]);
+
+type SqliteCtor = typeof import('better-sqlite3');
+
+/** Reads every package of an rpmdb.sqlite held in memory (never writes, never touches a WAL). */
+export function readRpmSqlite(buf: Buffer): { packages: RpmPackage[]; errors: number } {
+  // better-sqlite3 is loaded only when an rpm database is found.
+  const Database = createRequire(import.meta.url)('better-sqlite3') as SqliteCtor;
+  // rpm keeps its database in WAL mode (header bytes 18-19 = 2). An in-memory copy cannot use a
+  // WAL, so mark the copy as a rollback-journal database; rpm checkpoints the WAL when it closes.
+  if (
+    buf.length >= 100 &&
+    buf.toString('latin1', 0, 15) === 'SQLite format 3' &&
+    (buf[18] === 2 || buf[19] === 2)
+  ) {
+    buf = Buffer.from(buf);
+    buf[18] = 1;
+    buf[19] = 1;
+  }
+  const db = new Database(buf, { readonly: true });
+  try {
+    const rows = db.prepare('SELECT blob FROM Packages').raw().iterate() as IterableIterator<[Buffer]>;
+    const packages: RpmPackage[] = [];
+    let errors = 0;
+    for (const [blob] of rows) {
+      try {
+        const p = Buffer.isBuffer(blob) ? rpmPackageFromHeader(blob) : undefined;
+        if (p) packages.push(p);
+      } catch {
+        errors++;
+      }
+    }
+    return { packages, errors };
+  } finally {
+    db.close();
+  }
+}
+
+export interface RpmDbResult {
+  format: 'sqlite' | 'bdb' | 'ndb';
+  packages: RpmPackage[];
+  /** Headers that could not be parsed (skipped). */
+  badHeaders: number;
+  unsupported?: boolean;
+}
+
+export const rpmAnalyzer: Analyzer<RpmDbResult> = {
+  name: 'rpm',
+  version: 1,
+  maxFileSize: 512 * 1024 * 1024,
+  matches: (path) => ALL.has(path),
+  async analyze(file) {
+    if (RPM_SQLITE.includes(file.path)) {
+      const { packages, errors } = readRpmSqlite(await file.read());
+      return { format: 'sqlite', packages, badHeaders: errors };
+    }
+    return {
+      format: RPM_BDB.includes(file.path) ? 'bdb' : 'ndb',
+      packages: [],
+      badHeaders: 0,
+      unsupported: true,
+    };
+  },
+};

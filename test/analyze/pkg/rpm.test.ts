@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { readRpmSqlite } from '../../../src/analyze/pkg/rpm.js';
+import { parseSourceRpm, RpmHeaderError, rpmPackageFromHeader } from '../../../src/analyze/pkg/rpm-header.js';
+import { openImage } from '../../../src/image/source/open.js';
+import { rpmVersion } from '../../../src/inventory/packages.js';
+import { scanImage } from '../../../src/scan/scan.js';
+import { SHARED, SKIP_SHARED, tmpdir } from '../../helpers/env.js';
+
+const DB = 'data/go-rpmdb-testdata';
+
+interface Expected {
+  packages: {
+    name: string;
+    epoch: number;
+    version: string;
+    release: string;
+    arch: string;
+    sourceRpm: string;
+    license: string;
+    vendor: string;
+    modularityLabel: string | null;
+  }[];
+}
+
+function firstHeader(): Buffer {
+  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+  const db = new Database(path.join(SHARED, DB, 'cbl-mariner-2.0/rpmdb.sqlite'), {
+    readonly: true,
+    fileMustExist: true,
+  });
+  const row = db.prepare('SELECT blob FROM Packages LIMIT 1').get() as { blob: Buffer };
+  db.close();
+  return row.blob;
+}
+
+describe('rpm SQLite database', () => {
+  it('CBL-Mariner 2.0 rpmdb.sqlite (129 packages) equals rpm -qa from rpm 4.18', {
+    skip: SKIP_SHARED,
+  }, () => {
+    const { packages, errors } = readRpmSqlite(
+      readFileSync(path.join(SHARED, DB, 'cbl-mariner-2.0/rpmdb.sqlite')),
+    );
+    const exp = JSON.parse(
+      readFileSync(path.join(SHARED, DB, 'expected-rpm-4.18/cbl-mariner-2.0.json'), 'utf8'),
+    ) as Expected;
+    assert.equal(errors, 0);
+    const key = (p: {
+      name: string;
+      epoch: number;
+      version: string;
+      release: string;
+      arch: string;
+      sourceRpm: string;
+      license?: string;
+      vendor?: string;
+      modularityLabel?: string | null;
+    }) =>
+      [
+        p.name,
+        p.epoch,
+        p.version,
+        p.release,
+        p.arch,
+        p.sourceRpm,
+        p.license ?? '',
+        p.vendor ?? '',
+        p.modularityLabel ?? '',
+      ].join('|');
+    assert.deepEqual(packages.map(key).sort(), exp.packages.map(key).sort());
+    const release = packages.find((p) => p.name === 'mariner-release');
+    assert.deepEqual(release?.files, [
+      'etc/issue',
+      'etc/issue.net',
+      'etc/lsb-release',
+      'etc/mariner-release',
+      'etc/os-release',
+      'usr/lib/os-release',
+    ]);
+  });
+
+  it('in an image: rpm packages with Trivy-style versions and purls, EOL warning', {
+    skip: SKIP_SHARED,
+  }, async () => {
+    const root = tmpdir();
+    mkdirSync(path.join(root, 'var/lib/rpm'), { recursive: true });
+    mkdirSync(path.join(root, 'etc'));
+    writeFileSync(
+      path.join(root, 'var/lib/rpm/rpmdb.sqlite'),
+      readFileSync(path.join(SHARED, DB, 'cbl-mariner-2.0/rpmdb.sqlite')),
+    );
+    writeFileSync(path.join(root, 'etc/os-release'), 'ID=mariner\nVERSION_ID="2.0"\n');
+    const image = await openImage(`rootfs:${root}`);
+    const r = await scanImage(image, { cacheDir: null, now: new Date('2026-12-04') });
+    assert.equal(r.os?.family, 'cbl-mariner');
+    assert.equal(r.packages.filter((p) => p.type === 'rpm').length, 129);
+    const audit = r.packages.find((p) => p.name === 'audit');
+    assert.equal(audit?.purl, 'pkg:rpm/cbl-mariner/audit@3.0.6-1.cm2?arch=x86_64&distro=cbl-mariner-2.0');
+    assert.deepEqual([audit?.srcName, audit?.srcVersion], ['audit', '3.0.6-1.cm2']);
+    assert.match(r.warnings.join('\n'), /cbl-mariner 2\.0 reached end of life on 2025-07-31/);
+  });
+
+  it('Berkeley DB and NDB databases are named in a warning, not silently skipped', {
+    skip: SKIP_SHARED,
+  }, async () => {
+    const root = tmpdir();
+    mkdirSync(path.join(root, 'var/lib/rpm'), { recursive: true });
+    writeFileSync(
+      path.join(root, 'var/lib/rpm/Packages'),
+      readFileSync(path.join(SHARED, DB, 'libuuid/Packages')),
+    );
+    const image = await openImage(`rootfs:${root}`);
+    const r = await scanImage(image, { cacheDir: null });
+    assert.match(
+      r.warnings.join('\n'),
+      /rpm database var\/lib\/rpm\/Packages \(Berkeley DB format\) is not read yet/,
+    );
+    assert.doesNotMatch(r.warnings.join('\n'), /no OS package database found/);
+  });
+
+  it('a corrupt database file is a per-file warning; the scan goes on', async () => {
+    const root = tmpdir();
+    mkdirSync(path.join(root, 'var/lib/rpm'), { recursive: true });
+    mkdirSync(path.join(root, 'etc'));
+    writeFileSync(
+      path.join(root, 'var/lib/rpm/rpmdb.sqlite'),
+      Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(5000, 0x41)]),
+    );
+    writeFileSync(path.join(root, 'etc/os-release'), 'ID=fedora\nVERSION_ID=40\n');
+    const image = await openImage(`rootfs:${root}`);
+    const r = await scanImage(image, { cacheDir: null });
+    assert.equal(r.os?.family, 'fedora');
+    assert.match(r.warnings.join('\n'), /rpm: could not parse var\/lib\/rpm\/rpmdb\.sqlite/);
+  });
+});
+
+describe('rpm header blobs', () => {
+  it('truncated and mutated headers throw RpmHeaderError or parse, never anything else (property)', {
+    skip: SKIP_SHARED,
+  }, () => {
+    const blob = firstHeader();
+    assert.equal(rpmPackageFromHeader(blob)?.name !== undefined, true);
+    assert.throws(() => rpmPackageFromHeader(blob.subarray(0, 100)), RpmHeaderError);
+    assert.throws(
+      () => rpmPackageFromHeader(Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1])),
+      RpmHeaderError,
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: blob.length - 1 }),
+        fc.integer({ min: 0, max: 255 }),
+        (pos, byte) => {
+          const b = Buffer.from(blob);
+          b[pos] = byte;
+          try {
+            rpmPackageFromHeader(b);
+          } catch (e) {
+            assert.ok(e instanceof RpmHeaderError || e instanceof RangeError, String(e));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('source rpm names and versions', () => {
+    assert.deepEqual(parseSourceRpm('util-linux-2.32.1-42.el8_8.src.rpm'), {
+      name: 'util-linux',
+      version: '2.32.1',
+      release: '42.el8_8',
+    });
+    assert.equal(parseSourceRpm('(none)'), undefined);
+    assert.equal(rpmVersion({ epoch: 1, version: '3.0.7', release: '24.el9' }), '1:3.0.7-24.el9');
+  });
+});
