@@ -1,8 +1,9 @@
-// rpm databases: SQLite rpmdb.sqlite (Fedora 33+, RHEL 9, CBL-Mariner 2...). Berkeley DB and NDB
-// formats are recognised but not read yet (they are reported as a warning).
+// rpm databases: SQLite rpmdb.sqlite (Fedora 33+, RHEL 9, CBL-Mariner 2...) and Berkeley DB
+// Packages (RHEL/CentOS 7-8, Amazon Linux 2). NDB (SUSE) is recognised but not read yet (a warning).
 
 import { createRequire } from 'node:module';
 import type { Analyzer } from '../types.js';
+import { bdbHashValues } from './rpm-bdb.js';
 import { type RpmPackage, rpmPackageFromHeader } from './rpm-header.js';
 
 export const RPM_SQLITE = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite'];
@@ -46,6 +47,22 @@ export function readRpmSqlite(buf: Buffer): { packages: RpmPackage[]; errors: nu
   }
 }
 
+/** Reads every package of a Berkeley DB Packages file; the small bookkeeping records are skipped. */
+export function readRpmBdb(buf: Buffer): { packages: RpmPackage[]; errors: number } {
+  const packages: RpmPackage[] = [];
+  let errors = 0;
+  for (const value of bdbHashValues(buf)) {
+    if (value.length < 16) continue; // key 0 holds the next instance number, not a header
+    try {
+      const p = rpmPackageFromHeader(value);
+      if (p) packages.push(p);
+    } catch {
+      errors++;
+    }
+  }
+  return { packages, errors };
+}
+
 export interface RpmDbResult {
   format: 'sqlite' | 'bdb' | 'ndb';
   packages: RpmPackage[];
@@ -56,7 +73,7 @@ export interface RpmDbResult {
 
 export const rpmAnalyzer: Analyzer<RpmDbResult> = {
   name: 'rpm',
-  version: 1,
+  version: 2,
   maxFileSize: 512 * 1024 * 1024,
   matches: (path) => ALL.has(path),
   async analyze(file) {

@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { readRpmSqlite } from '../../../src/analyze/pkg/rpm.js';
+import { readRpmBdb, readRpmSqlite } from '../../../src/analyze/pkg/rpm.js';
+import { BdbError } from '../../../src/analyze/pkg/rpm-bdb.js';
 import { parseSourceRpm, RpmHeaderError, rpmPackageFromHeader } from '../../../src/analyze/pkg/rpm-header.js';
 import { openImage } from '../../../src/image/source/open.js';
 import { rpmVersion } from '../../../src/inventory/packages.js';
@@ -104,20 +105,18 @@ describe('rpm SQLite database', () => {
     assert.match(r.warnings.join('\n'), /cbl-mariner 2\.0 reached end of life on 2025-07-31/);
   });
 
-  it('Berkeley DB and NDB databases are named in a warning, not silently skipped', {
-    skip: SKIP_SHARED,
-  }, async () => {
+  it('NDB databases are named in a warning, not silently skipped', { skip: SKIP_SHARED }, async () => {
     const root = tmpdir();
-    mkdirSync(path.join(root, 'var/lib/rpm'), { recursive: true });
+    mkdirSync(path.join(root, 'usr/lib/sysimage/rpm'), { recursive: true });
     writeFileSync(
-      path.join(root, 'var/lib/rpm/Packages'),
-      readFileSync(path.join(SHARED, DB, 'libuuid/Packages')),
+      path.join(root, 'usr/lib/sysimage/rpm/Packages.db'),
+      readFileSync(path.join(SHARED, DB, 'sle15-bci/Packages.db')),
     );
     const image = await openImage(`rootfs:${root}`);
     const r = await scanImage(image, { cacheDir: null });
     assert.match(
       r.warnings.join('\n'),
-      /rpm database var\/lib\/rpm\/Packages \(Berkeley DB format\) is not read yet/,
+      /rpm database usr\/lib\/sysimage\/rpm\/Packages\.db \(NDB format\) is not read yet/,
     );
     assert.doesNotMatch(r.warnings.join('\n'), /no OS package database found/);
   });
@@ -135,6 +134,100 @@ describe('rpm SQLite database', () => {
     const r = await scanImage(image, { cacheDir: null });
     assert.equal(r.os?.family, 'fedora');
     assert.match(r.warnings.join('\n'), /rpm: could not parse var\/lib\/rpm\/rpmdb\.sqlite/);
+  });
+});
+
+describe('rpm Berkeley DB database', () => {
+  const LAB = path.join(SHARED, 'lab/samples/rpm');
+  it('libuuid Packages (RHEL 8) and a BDB built with rpm 4.18 + db5.3_load equal rpm -qa', {
+    skip: SKIP_SHARED,
+  }, () => {
+    const exp = JSON.parse(
+      readFileSync(path.join(SHARED, DB, 'expected-rpm-4.18/libuuid.json'), 'utf8'),
+    ) as Expected;
+    const got = readRpmBdb(readFileSync(path.join(SHARED, DB, 'libuuid/Packages')));
+    assert.equal(got.errors, 0);
+    assert.deepEqual(
+      got.packages.map((p) => [
+        p.name,
+        p.epoch,
+        p.version,
+        p.release,
+        p.arch,
+        p.sourceRpm,
+        p.license,
+        p.vendor,
+      ]),
+      exp.packages.map((p) => [
+        p.name,
+        p.epoch,
+        p.version,
+        p.release,
+        p.arch,
+        p.sourceRpm,
+        p.license,
+        p.vendor,
+      ]),
+    );
+    const lab = readRpmBdb(readFileSync(path.join(LAB, 'Packages.bdb')));
+    const qa = readFileSync(path.join(LAB, 'rpm-qa.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t').slice(0, 6).join('|'))
+      .sort();
+    assert.deepEqual(
+      lab.packages.map((p) => [p.name, p.epoch, p.version, p.release, p.arch, p.sourceRpm].join('|')).sort(),
+      qa,
+    );
+  });
+
+  it('a loop in an overflow chain, a bad magic and truncation are BdbErrors', { skip: SKIP_SHARED }, () => {
+    const orig = readFileSync(path.join(SHARED, DB, 'libuuid/Packages'));
+    const pageSize = orig.readUInt32LE(20);
+    // find an overflow page that continues on another page, and point it at itself
+    let looped: Buffer | undefined;
+    for (let pg = 1; pg * pageSize < orig.length; pg++) {
+      const base = pg * pageSize;
+      if (orig[base + 25] === 7 && orig.readUInt32LE(base + 16) !== 0) {
+        looped = Buffer.from(orig);
+        looped.writeUInt32LE(pg, base + 16);
+        break;
+      }
+    }
+    assert.ok(looped, 'the test database has a multi-page overflow chain');
+    assert.throws(
+      () => readRpmBdb(looped as Buffer),
+      (e: unknown) => e instanceof BdbError && /loop in overflow chain/.test(e.message),
+    );
+    const bad = Buffer.from(orig);
+    bad.writeUInt32LE(0x1234, 12);
+    assert.throws(() => readRpmBdb(bad), BdbError);
+    assert.throws(() => readRpmBdb(orig.subarray(0, 100)), BdbError);
+    assert.throws(() => readRpmBdb(orig.subarray(0, pageSize * 3)), BdbError);
+  });
+
+  it('random corruption gives BdbError, RpmHeaderError or a skipped header, never a crash (property)', {
+    skip: SKIP_SHARED,
+  }, () => {
+    const orig = readFileSync(path.join(SHARED, DB, 'libuuid/Packages'));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: orig.length - 1 }), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        (edits) => {
+          const b = Buffer.from(orig);
+          for (const [pos, byte] of edits) b[pos] = byte;
+          try {
+            readRpmBdb(b);
+          } catch (e) {
+            assert.ok(e instanceof BdbError || e instanceof RangeError, String(e));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
