@@ -21,14 +21,8 @@ import { debug, warn } from '../log.js';
 import { noProgress, type Progress } from './progress.js';
 
 /** The warnings that keep a scan from being silently empty: unknown OS, end of life, no package DB. */
-export function inventoryWarnings(
-  os: OSInfo | undefined,
-  packages: Package[],
-  now: Date,
-  unsupportedDbs: string[] = [],
-): string[] {
+export function inventoryWarnings(os: OSInfo | undefined, packages: Package[], now: Date): string[] {
   const out: string[] = [];
-  for (const u of unsupportedDbs) out.push(u);
   const osPkgs = packages.filter((p) => p.type === 'deb' || p.type === 'apk' || p.type === 'rpm');
   if (!os) {
     out.push('OS not detected: no os-release, alpine-release, debian_version, redhat-release or lsb-release');
@@ -46,7 +40,7 @@ export function inventoryWarnings(
       `distroless image: ${debs.length} dpkg package(s) come from var/lib/dpkg/status.d only (no dpkg status file, no package manager)${os ? '' : '; without an os-release the distribution and release are unknown'}`,
     );
   }
-  if (osPkgs.length === 0 && unsupportedDbs.length === 0) {
+  if (osPkgs.length === 0) {
     out.push(
       os
         ? `no OS package database found for ${os.family} ${os.name} (dpkg, apk or rpm database): OS packages cannot be checked`
@@ -189,17 +183,11 @@ export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<S
   layers.forEach((l, i) => {
     for (const w of l.warnings) warnings.push(image.rootDir ? w : `layer ${i + 1}: ${w}`);
   });
-  const unsupported = [...mergeAnalyzer<RpmDbResult>(layers, 'rpm')]
-    .filter(([, v]) => v.value.unsupported)
-    .map(
-      ([p, v]) =>
-        `rpm database ${p} (${v.value.format === 'bdb' ? 'Berkeley DB' : 'NDB'} format) is not read yet: its packages are missing from this inventory`,
-    );
   for (const [p, v] of mergeAnalyzer<RpmDbResult>(layers, 'rpm')) {
     if (v.value.badHeaders > 0)
       warnings.push(`rpm database ${p}: ${v.value.badHeaders} corrupt package header(s) skipped`);
   }
-  warnings.push(...inventoryWarnings(osInfo, packages, opts.now ?? new Date(), unsupported));
+  warnings.push(...inventoryWarnings(osInfo, packages, opts.now ?? new Date()));
   for (const w of warnings) warn(w);
   const files = opts.listFiles ? [...mergeFiles(layers).values()].map((p) => p.value) : undefined;
   files?.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

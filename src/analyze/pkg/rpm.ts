@@ -1,10 +1,11 @@
-// rpm databases: SQLite rpmdb.sqlite (Fedora 33+, RHEL 9, CBL-Mariner 2...) and Berkeley DB
-// Packages (RHEL/CentOS 7-8, Amazon Linux 2). NDB (SUSE) is recognised but not read yet (a warning).
+// rpm databases in all three formats: SQLite rpmdb.sqlite (Fedora 33+, RHEL 9, CBL-Mariner 2...),
+// Berkeley DB Packages (RHEL/CentOS 7-8, Amazon Linux 2) and NDB Packages.db (SUSE).
 
 import { createRequire } from 'node:module';
 import type { Analyzer } from '../types.js';
 import { bdbHashValues } from './rpm-bdb.js';
 import { type RpmPackage, rpmPackageFromHeader } from './rpm-header.js';
+import { ndbBlobs } from './rpm-ndb.js';
 
 export const RPM_SQLITE = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite'];
 export const RPM_BDB = ['var/lib/rpm/Packages'];
@@ -47,14 +48,13 @@ export function readRpmSqlite(buf: Buffer): { packages: RpmPackage[]; errors: nu
   }
 }
 
-/** Reads every package of a Berkeley DB Packages file; the small bookkeeping records are skipped. */
-export function readRpmBdb(buf: Buffer): { packages: RpmPackage[]; errors: number } {
+function fromBlobs(blobs: Iterable<Buffer>): { packages: RpmPackage[]; errors: number } {
   const packages: RpmPackage[] = [];
   let errors = 0;
-  for (const value of bdbHashValues(buf)) {
-    if (value.length < 16) continue; // key 0 holds the next instance number, not a header
+  for (const blob of blobs) {
+    if (blob.length < 16) continue; // BDB key 0 holds the next instance number, not a header
     try {
-      const p = rpmPackageFromHeader(value);
+      const p = rpmPackageFromHeader(blob);
       if (p) packages.push(p);
     } catch {
       errors++;
@@ -63,17 +63,26 @@ export function readRpmBdb(buf: Buffer): { packages: RpmPackage[]; errors: numbe
   return { packages, errors };
 }
 
+/** Reads every package of a Berkeley DB Packages file. */
+export function readRpmBdb(buf: Buffer): { packages: RpmPackage[]; errors: number } {
+  return fromBlobs(bdbHashValues(buf));
+}
+
+/** Reads every package of an NDB Packages.db. */
+export function readRpmNdb(buf: Buffer): { packages: RpmPackage[]; errors: number } {
+  return fromBlobs(ndbBlobs(buf));
+}
+
 export interface RpmDbResult {
   format: 'sqlite' | 'bdb' | 'ndb';
   packages: RpmPackage[];
   /** Headers that could not be parsed (skipped). */
   badHeaders: number;
-  unsupported?: boolean;
 }
 
 export const rpmAnalyzer: Analyzer<RpmDbResult> = {
   name: 'rpm',
-  version: 2,
+  version: 3,
   maxFileSize: 512 * 1024 * 1024,
   matches: (path) => ALL.has(path),
   async analyze(file) {
@@ -81,11 +90,11 @@ export const rpmAnalyzer: Analyzer<RpmDbResult> = {
       const { packages, errors } = readRpmSqlite(await file.read());
       return { format: 'sqlite', packages, badHeaders: errors };
     }
-    return {
-      format: RPM_BDB.includes(file.path) ? 'bdb' : 'ndb',
-      packages: [],
-      badHeaders: 0,
-      unsupported: true,
-    };
+    if (RPM_BDB.includes(file.path)) {
+      const { packages, errors } = readRpmBdb(await file.read());
+      return { format: 'bdb', packages, badHeaders: errors };
+    }
+    const { packages, errors } = readRpmNdb(await file.read());
+    return { format: 'ndb', packages, badHeaders: errors };
   },
 };
