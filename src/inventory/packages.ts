@@ -216,7 +216,23 @@ export function npmPurl(name: string, version: string): string {
 }
 
 /** Language packages: npm lockfiles (one entry per lockfile) and installed node_modules packages. */
+/**
+ * Files owned by OS packages (apk and rpm record them), so that language packages the OS
+ * package manager installed (Alpine's npm, RHEL's nodejs bundles...) are not reported twice.
+ */
+export function ownedFiles(layers: LayerAnalysis[]): Set<string> {
+  const owned = new Set<string>();
+  for (const placed of mergeAnalyzer<ApkPackage[]>(layers, 'apk').values()) {
+    for (const p of placed.value) for (const f of p.files) owned.add(f);
+  }
+  for (const placed of mergeAnalyzer<RpmDbResult>(layers, 'rpm').values()) {
+    for (const p of placed.value.packages) for (const f of p.files) owned.add(f);
+  }
+  return owned;
+}
+
 export function langPackages(layers: LayerAnalysis[], layerInfo: LayerInfo[]): Package[] {
+  const owned = ownedFiles(layers);
   const out: Package[] = [];
   const make = (type: string, p: NpmPackage, filePath: string, layer: number): Package => {
     const pkg: Package = {
@@ -231,6 +247,7 @@ export function langPackages(layers: LayerAnalysis[], layerInfo: LayerInfo[]): P
     return pkg;
   };
   for (const [path, placed] of mergeAnalyzer<NpmPackage[]>(layers, 'npm-lock')) {
+    if (owned.has(path)) continue;
     const seen = new Set<string>();
     for (const p of placed.value) {
       const id = `${p.name}@${p.version}`;
@@ -240,6 +257,7 @@ export function langPackages(layers: LayerAnalysis[], layerInfo: LayerInfo[]): P
     }
   }
   for (const [path, placed] of mergeAnalyzer<NpmPackage>(layers, 'node-pkg')) {
+    if (owned.has(path)) continue;
     out.push(make('node-pkg', placed.value, path, placed.layer));
   }
   out.sort((a, b) => cmp(a.filePath, b.filePath) || cmp(a.name, b.name) || cmp(a.version, b.version));

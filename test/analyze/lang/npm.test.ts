@@ -145,3 +145,51 @@ describe('installed node_modules', () => {
     );
   });
 });
+
+describe('ownership', () => {
+  it('node_modules packages whose files an OS package owns are not reported twice', async () => {
+    const { makeOciLayout } = await import('../../helpers/oci.js');
+    const { makeTar } = await import('../../helpers/tar.js');
+    const { openImage } = await import('../../../src/image/source/open.js');
+    const { scanImage } = await import('../../../src/scan/scan.js');
+    const apkDb = [
+      'P:npm',
+      'V:10.2.5-r0',
+      'A:x86_64',
+      'o:npm',
+      'F:usr/lib/node_modules/npm',
+      'R:package.json',
+      'F:usr/lib/node_modules/npm/node_modules/semver',
+      'R:package.json',
+      '',
+      '',
+    ].join('\n');
+    const pj = (name: string, version: string) => JSON.stringify({ name, version });
+    const dir = tmpdir();
+    const layout = makeOciLayout(path.join(dir, 'oci'), [
+      {
+        tar: (makeTar as typeof import('../../helpers/tar.js').makeTar)([
+          { name: 'etc/alpine-release', content: '3.19.1\n' },
+          { name: 'lib/apk/db/installed', content: apkDb },
+          { name: 'usr/lib/node_modules/npm/package.json', content: pj('npm', '10.2.5') },
+          {
+            name: 'usr/lib/node_modules/npm/node_modules/semver/package.json',
+            content: pj('semver', '7.5.4'),
+          },
+          { name: 'app/node_modules/semver/package.json', content: pj('semver', '7.3.0') },
+        ]),
+      },
+    ]);
+    const image = await openImage(layout.dir);
+    const r = await scanImage(image, { cacheDir: null });
+    await image.close();
+    assert.deepEqual(
+      r.packages.filter((p) => p.type === 'node-pkg').map((p) => [p.name, p.version, p.filePath]),
+      [['semver', '7.3.0', 'app/node_modules/semver/package.json']],
+    );
+    assert.deepEqual(
+      r.packages.filter((p) => p.type === 'apk').map((p) => p.name),
+      ['npm'],
+    );
+  });
+});
