@@ -20,6 +20,8 @@ import { type LayerInfo, langPackages, osPackages, type Package } from '../inven
 import { debug, warn } from '../log.js';
 import { noProgress, type Progress } from './progress.js';
 
+const OS_PKG_TYPES = new Set(['deb', 'apk', 'rpm']);
+
 /** The warnings that keep a scan from being silently empty: unknown OS, end of life, no package DB. */
 export function inventoryWarnings(os: OSInfo | undefined, packages: Package[], now: Date): string[] {
   const out: string[] = [];
@@ -187,7 +189,11 @@ export async function scanImage(image: Image, opts: ScanOptions = {}): Promise<S
     if (v.value.badHeaders > 0)
       warnings.push(`rpm database ${p}: ${v.value.badHeaders} corrupt package header(s) skipped`);
   }
-  warnings.push(...inventoryWarnings(osInfo, packages, opts.now ?? new Date()));
+  // A project checkout scanned with `drydock fs` has language packages and no OS at all: the OS
+  // warnings would only be noise there. Anything else keeps them (never silently empty).
+  const projectDir =
+    !!image.rootDir && !osInfo && packages.length > 0 && packages.every((p) => !OS_PKG_TYPES.has(p.type));
+  if (!projectDir) warnings.push(...inventoryWarnings(osInfo, packages, opts.now ?? new Date()));
   for (const w of warnings) warn(w);
   const files = opts.listFiles ? [...mergeFiles(layers).values()].map((p) => p.value) : undefined;
   files?.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

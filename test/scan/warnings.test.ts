@@ -114,4 +114,23 @@ describe('inventory warnings', () => {
       true,
     );
   });
+
+  it('a project checkout (language packages, no OS) gets no OS warnings from drydock fs', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const dir = tmpdir();
+    mkdirSync(path.join(dir, 'node_modules/left-pad'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'node_modules/left-pad/package.json'),
+      JSON.stringify({ name: 'left-pad', version: '1.3.0' }),
+    );
+    const project = await runCli(['fs', dir, '-f', 'json']);
+    assert.equal(project.code, 0, project.stderr);
+    assert.equal((JSON.parse(project.stdout) as { Warnings?: string[] }).Warnings, undefined);
+    const empty = await runCli(['fs', tmpdir(), '-f', 'json']);
+    assert.equal(
+      (JSON.parse(empty.stdout) as { Warnings: string[] }).Warnings.length,
+      2,
+      'an empty tree still warns',
+    );
+  });
 });
