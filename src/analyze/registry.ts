@@ -1,6 +1,7 @@
 // The list of analyzers. Add new ones here; their name and version key the layer cache.
 
 import { nodePkgAnalyzer, npmLockAnalyzer } from './lang/npm.js';
+import { pythonPkgAnalyzer } from './lang/python.js';
 import { releaseFileAnalyzer } from './os/release-files.js';
 import { apkAnalyzer } from './pkg/apk.js';
 import { dpkgAnalyzer } from './pkg/dpkg.js';
@@ -14,4 +15,5 @@ export const ANALYZERS: readonly Analyzer[] = [
   rpmAnalyzer,
   npmLockAnalyzer,
   nodePkgAnalyzer,
+  pythonPkgAnalyzer,
 ];

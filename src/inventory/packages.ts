@@ -1,6 +1,7 @@
 // Builds the package inventory from merged analyzer results, with the layer each package came from.
 
 import type { NpmPackage } from '../analyze/lang/npm.js';
+import { normalizePythonName, type PythonPackage } from '../analyze/lang/python.js';
 import { APK_DB, type ApkPackage } from '../analyze/pkg/apk.js';
 import type { DpkgPackage } from '../analyze/pkg/dpkg.js';
 import { DPKG_STATUS, isDpkgStatusD } from '../analyze/pkg/dpkg.js';
@@ -259,6 +260,20 @@ export function langPackages(layers: LayerAnalysis[], layerInfo: LayerInfo[]): P
   for (const [path, placed] of mergeAnalyzer<NpmPackage>(layers, 'node-pkg')) {
     if (owned.has(path)) continue;
     out.push(make('node-pkg', placed.value, path, placed.layer));
+  }
+  for (const [path, placed] of mergeAnalyzer<PythonPackage>(layers, 'python-pkg')) {
+    if (owned.has(path)) continue;
+    const p = placed.value;
+    const pkg: Package = {
+      type: 'python-pkg',
+      name: p.name,
+      version: p.version,
+      purl: `pkg:pypi/${purlEncode(normalizePythonName(p.name))}@${purlEncode(p.version)}`,
+      filePath: path,
+      layer: layerInfo[placed.layer],
+    };
+    if (p.license) pkg.licenses = [p.license];
+    out.push(pkg);
   }
   out.sort((a, b) => cmp(a.filePath, b.filePath) || cmp(a.name, b.name) || cmp(a.version, b.version));
   return out;

@@ -11,8 +11,11 @@ const ANALYZED_BY: Record<string, string> = {
   rpm: 'rpm',
   npm: 'npm',
   'node-pkg': 'node-pkg',
+  'python-pkg': 'python-pkg',
 };
 const OS_TYPES = new Set(['deb', 'apk', 'rpm']);
+/** Installed-package results gather all files of one ecosystem under one target, as Trivy does. */
+const GROUP_TARGET: Record<string, string> = { 'node-pkg': 'Node.js', 'python-pkg': 'Python' };
 
 export interface ReportOptions {
   listAllPkgs: boolean;
@@ -112,12 +115,9 @@ export function buildReport(r: ScanResult, opts: ReportOptions): Record<string, 
   const groups = new Map<string, { target: string; type: string; pkgs: Package[] }>();
   for (const p of r.packages) {
     if (OS_TYPES.has(p.type)) continue;
-    const key = p.type === 'node-pkg' ? 'node-pkg' : `${p.type}\0${p.filePath}`;
-    const g = groups.get(key) ?? {
-      target: p.type === 'node-pkg' ? 'Node.js' : p.filePath,
-      type: p.type,
-      pkgs: [],
-    };
+    const grouped = p.type === 'node-pkg' || p.type === 'python-pkg';
+    const key = grouped ? p.type : `${p.type}\0${p.filePath}`;
+    const g = groups.get(key) ?? { target: GROUP_TARGET[p.type] ?? p.filePath, type: p.type, pkgs: [] };
     g.pkgs.push(p);
     groups.set(key, g);
   }
