@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { readRpmBdb, readRpmNdb, readRpmSqlite } from '../../../src/analyze/pkg/rpm.js';
 import { BdbError } from '../../../src/analyze/pkg/rpm-bdb.js';
+import type { RpmPackage } from '../../../src/analyze/pkg/rpm-header.js';
 import { parseSourceRpm, RpmHeaderError, rpmPackageFromHeader } from '../../../src/analyze/pkg/rpm-header.js';
 import { NdbError } from '../../../src/analyze/pkg/rpm-ndb.js';
 import { openImage } from '../../../src/image/source/open.js';
@@ -14,6 +15,36 @@ import { scanImage } from '../../../src/scan/scan.js';
 import { SHARED, SKIP_SHARED, tmpdir } from '../../helpers/env.js';
 
 const DB = 'data/go-rpmdb-testdata';
+
+/** The fields rpm -qa reports, as one comparable string. */
+type RpmFacts = Omit<RpmPackage, 'files' | 'modularityLabel'> & { modularityLabel?: string | null };
+
+function rpmKey(p: RpmFacts): string {
+  return [
+    p.name,
+    p.epoch,
+    p.version,
+    p.release,
+    p.arch,
+    p.sourceRpm,
+    p.license ?? '',
+    p.vendor ?? '',
+    p.modularityLabel ?? '',
+  ].join('|');
+}
+
+/** Writes `files` into a fresh root filesystem and scans it with the whole pipeline. */
+async function scanRootfs(files: Record<string, Buffer | string>, now?: Date) {
+  const root = tmpdir();
+  for (const [p, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+    writeFileSync(path.join(root, p), content);
+  }
+  const image = await openImage(`rootfs:${root}`);
+  const r = await scanImage(image, { cacheDir: null, now });
+  await image.close();
+  return r;
+}
 
 /** Mutates `orig` at random places; `read` may only succeed or throw one of `allowed`. */
 function fuzz(
@@ -43,17 +74,7 @@ function fuzz(
 }
 
 interface Expected {
-  packages: {
-    name: string;
-    epoch: number;
-    version: string;
-    release: string;
-    arch: string;
-    sourceRpm: string;
-    license: string;
-    vendor: string;
-    modularityLabel: string | null;
-  }[];
+  packages: RpmFacts[];
 }
 
 function firstHeader(): Buffer {
@@ -78,29 +99,7 @@ describe('rpm SQLite database', () => {
       readFileSync(path.join(SHARED, DB, 'expected-rpm-4.18/cbl-mariner-2.0.json'), 'utf8'),
     ) as Expected;
     assert.equal(errors, 0);
-    const key = (p: {
-      name: string;
-      epoch: number;
-      version: string;
-      release: string;
-      arch: string;
-      sourceRpm: string;
-      license?: string;
-      vendor?: string;
-      modularityLabel?: string | null;
-    }) =>
-      [
-        p.name,
-        p.epoch,
-        p.version,
-        p.release,
-        p.arch,
-        p.sourceRpm,
-        p.license ?? '',
-        p.vendor ?? '',
-        p.modularityLabel ?? '',
-      ].join('|');
-    assert.deepEqual(packages.map(key).sort(), exp.packages.map(key).sort());
+    assert.deepEqual(packages.map(rpmKey).sort(), exp.packages.map(rpmKey).sort());
     const release = packages.find((p) => p.name === 'mariner-release');
     assert.deepEqual(release?.files, [
       'etc/issue',
@@ -115,16 +114,13 @@ describe('rpm SQLite database', () => {
   it('in an image: rpm packages with Trivy-style versions and purls, EOL warning', {
     skip: SKIP_SHARED,
   }, async () => {
-    const root = tmpdir();
-    mkdirSync(path.join(root, 'var/lib/rpm'), { recursive: true });
-    mkdirSync(path.join(root, 'etc'));
-    writeFileSync(
-      path.join(root, 'var/lib/rpm/rpmdb.sqlite'),
-      readFileSync(path.join(SHARED, DB, 'cbl-mariner-2.0/rpmdb.sqlite')),
+    const r = await scanRootfs(
+      {
+        'var/lib/rpm/rpmdb.sqlite': readFileSync(path.join(SHARED, DB, 'cbl-mariner-2.0/rpmdb.sqlite')),
+        'etc/os-release': 'ID=mariner\nVERSION_ID="2.0"\n',
+      },
+      new Date('2026-12-04'),
     );
-    writeFileSync(path.join(root, 'etc/os-release'), 'ID=mariner\nVERSION_ID="2.0"\n');
-    const image = await openImage(`rootfs:${root}`);
-    const r = await scanImage(image, { cacheDir: null, now: new Date('2026-12-04') });
     assert.equal(r.os?.family, 'cbl-mariner');
     assert.equal(r.packages.filter((p) => p.type === 'rpm').length, 129);
     const audit = r.packages.find((p) => p.name === 'audit');
@@ -134,16 +130,10 @@ describe('rpm SQLite database', () => {
   });
 
   it('a corrupt database file is a per-file warning; the scan goes on', async () => {
-    const root = tmpdir();
-    mkdirSync(path.join(root, 'var/lib/rpm'), { recursive: true });
-    mkdirSync(path.join(root, 'etc'));
-    writeFileSync(
-      path.join(root, 'var/lib/rpm/rpmdb.sqlite'),
-      Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(5000, 0x41)]),
-    );
-    writeFileSync(path.join(root, 'etc/os-release'), 'ID=fedora\nVERSION_ID=40\n');
-    const image = await openImage(`rootfs:${root}`);
-    const r = await scanImage(image, { cacheDir: null });
+    const r = await scanRootfs({
+      'var/lib/rpm/rpmdb.sqlite': Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(5000, 0x41)]),
+      'etc/os-release': 'ID=fedora\nVERSION_ID=40\n',
+    });
     assert.equal(r.os?.family, 'fedora');
     assert.match(r.warnings.join('\n'), /rpm: could not parse var\/lib\/rpm\/rpmdb\.sqlite/);
   });
@@ -159,40 +149,12 @@ describe('rpm Berkeley DB database', () => {
     ) as Expected;
     const got = readRpmBdb(readFileSync(path.join(SHARED, DB, 'libuuid/Packages')));
     assert.equal(got.errors, 0);
-    assert.deepEqual(
-      got.packages.map((p) => [
-        p.name,
-        p.epoch,
-        p.version,
-        p.release,
-        p.arch,
-        p.sourceRpm,
-        p.license,
-        p.vendor,
-      ]),
-      exp.packages.map((p) => [
-        p.name,
-        p.epoch,
-        p.version,
-        p.release,
-        p.arch,
-        p.sourceRpm,
-        p.license,
-        p.vendor,
-      ]),
-    );
+    assert.deepEqual(got.packages.map(rpmKey), exp.packages.map(rpmKey));
     // through the whole pipeline, as CentOS 7 / RHEL 8 images keep it
-    const root = tmpdir();
-    mkdirSync(path.join(root, 'var/lib/rpm'), { recursive: true });
-    mkdirSync(path.join(root, 'etc'));
-    writeFileSync(
-      path.join(root, 'var/lib/rpm/Packages'),
-      readFileSync(path.join(SHARED, DB, 'libuuid/Packages')),
-    );
-    writeFileSync(path.join(root, 'etc/redhat-release'), 'Red Hat Enterprise Linux release 8.8 (Ootpa)\n');
-    const image = await openImage(`rootfs:${root}`);
-    const res = await scanImage(image, { cacheDir: null });
-    await image.close();
+    const res = await scanRootfs({
+      'var/lib/rpm/Packages': readFileSync(path.join(SHARED, DB, 'libuuid/Packages')),
+      'etc/redhat-release': 'Red Hat Enterprise Linux release 8.8 (Ootpa)\n',
+    });
     assert.deepEqual(
       res.packages.map((p) => [p.type, p.name, p.version, p.srcName, p.purl]),
       [
@@ -264,11 +226,7 @@ describe('rpm NDB database', () => {
       ['2.31', '9.3.2', 'x86_64', 'glibc-2.31-9.3.2.src.rpm'],
     );
     assert.ok(r.packages.every((p) => p.vendor === 'SUSE LLC <https://www.suse.com/>'));
-    const root = tmpdir();
-    mkdirSync(path.join(root, 'usr/lib/sysimage/rpm'), { recursive: true });
-    writeFileSync(path.join(root, 'usr/lib/sysimage/rpm/Packages.db'), file());
-    const image = await openImage(`rootfs:${root}`);
-    const res = await scanImage(image, { cacheDir: null });
+    const res = await scanRootfs({ 'usr/lib/sysimage/rpm/Packages.db': file() });
     assert.equal(res.packages.filter((p) => p.type === 'rpm').length, 35);
   });
 
