@@ -32,8 +32,6 @@ export interface LayerReadResult {
   uncompressedBytes: number;
 }
 
-export { layerLabel } from './layer-label.js';
-
 export async function readLayer(
   layer: Layer,
   session: AnalysisSession,

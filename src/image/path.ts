@@ -41,11 +41,6 @@ export function resolveLinkTarget(from: string, target: string): string {
   return base.join('/');
 }
 
-/** Hard-link targets are archive member names: they must stay inside the root, with no clamping. */
-export function normalizeHardlinkTarget(target: string): NormalizedPath {
-  return normalizeEntryPath(target);
-}
-
 /** True if `path` equals `dir` or lies below it ("" is the root, above everything). */
 export function isUnder(path: string, dir: string): boolean {
   if (dir === '') return true;

@@ -3,7 +3,8 @@
 
 import { AnalysisSession, type SessionOptions } from '../analyze/session.js';
 import type { Analyzer, LayerAnalysis } from '../analyze/types.js';
-import { type LayerReadOptions, layerLabel, readLayer } from '../image/layer.js';
+import { type LayerReadOptions, readLayer } from '../image/layer.js';
+import { layerLabel } from '../image/layer-label.js';
 import type { Layer } from '../image/types.js';
 import { debug } from '../log.js';
 import { walkRootfs } from './rootfs.js';

@@ -20,10 +20,6 @@ function digestFromName(name: string): string | undefined {
   return isDigest(d) ? d : undefined;
 }
 
-export async function isDockerArchive(store: BlobStore): Promise<boolean> {
-  return store.has('manifest.json');
-}
-
 export async function openDockerArchive(
   store: BlobStore,
   name: string,
