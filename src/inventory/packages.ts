@@ -1,15 +1,16 @@
 // Builds the package inventory from merged analyzer results, with the layer each package came from.
 
-import type { NpmPackage } from '../analyze/lang/npm.js';
-import { normalizePythonName, type PythonPackage } from '../analyze/lang/python.js';
+import { isLangAnalyzer, type LangPackage } from '../analyze/lang/types.js';
 import { APK_DB, type ApkPackage } from '../analyze/pkg/apk.js';
 import type { DpkgPackage } from '../analyze/pkg/dpkg.js';
 import { DPKG_STATUS, isDpkgStatusD } from '../analyze/pkg/dpkg.js';
 import type { RpmDbResult } from '../analyze/pkg/rpm.js';
 import { parseSourceRpm, type RpmPackage } from '../analyze/pkg/rpm-header.js';
+import { ANALYZERS } from '../analyze/registry.js';
 import type { LayerAnalysis } from '../analyze/types.js';
 import { mergeAnalyzer, pathHistory } from '../image/merge.js';
 import type { OSInfo } from './os.js';
+import { langPurl, purlEncode } from './purl.js';
 
 export interface LayerInfo {
   index: number;
@@ -29,6 +30,10 @@ export interface Package {
   srcVersion?: string;
   maintainer?: string;
   licenses?: string[];
+  /** Development-only dependency (lockfiles that record it). */
+  dev?: boolean;
+  /** Not a direct dependency of the project (lockfiles that record it). */
+  indirect?: boolean;
   /** rpm only */
   modularityLabel?: string;
   vendor?: string;
@@ -54,10 +59,6 @@ export function splitDebVersion(v: string): { epoch: number; version: string; re
   const d = rest.lastIndexOf('-');
   if (d > 0) return { epoch, version: rest.slice(0, d), release: rest.slice(d + 1) };
   return { epoch, version: rest, release: '' };
-}
-
-function purlEncode(s: string): string {
-  return encodeURIComponent(s).replace(/%2B/gi, '+');
 }
 
 export function debPurl(p: DpkgPackage, os: OSInfo | undefined): string {
@@ -210,13 +211,6 @@ export function osPackages(
   return out;
 }
 
-export function npmPurl(name: string, version: string): string {
-  const slash = name.startsWith('@') ? name.indexOf('/') : -1;
-  const ns = slash > 0 ? `${purlEncode(name.slice(0, slash))}/` : '';
-  return `pkg:npm/${ns}${purlEncode(slash > 0 ? name.slice(slash + 1) : name)}@${purlEncode(version)}`;
-}
-
-/** Language packages: npm lockfiles (one entry per lockfile) and installed node_modules packages. */
 /**
  * Files owned by OS packages (apk and rpm record them), so that language packages the OS
  * package manager installed (Alpine's npm, RHEL's nodejs bundles...) are not reported twice.
@@ -232,48 +226,39 @@ export function ownedFiles(layers: LayerAnalysis[]): Set<string> {
   return owned;
 }
 
+/**
+ * Language packages from every language analyzer: lockfiles and binaries give one entry per
+ * distinct name@version per file; installed metadata gives one package per file. Files an OS
+ * package owns are skipped.
+ */
 export function langPackages(layers: LayerAnalysis[], layerInfo: LayerInfo[]): Package[] {
   const owned = ownedFiles(layers);
   const out: Package[] = [];
-  const make = (type: string, p: NpmPackage, filePath: string, layer: number): Package => {
-    const pkg: Package = {
-      type,
-      name: p.name,
-      version: p.version,
-      purl: npmPurl(p.name, p.version),
-      filePath,
-      layer: layerInfo[layer],
-    };
-    if (p.license) pkg.licenses = [p.license];
-    return pkg;
-  };
-  for (const [path, placed] of mergeAnalyzer<NpmPackage[]>(layers, 'npm-lock')) {
-    if (owned.has(path)) continue;
-    const seen = new Set<string>();
-    for (const p of placed.value) {
-      const id = `${p.name}@${p.version}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      out.push(make('npm', p, path, placed.layer));
+  for (const a of ANALYZERS) {
+    if (!isLangAnalyzer(a)) continue;
+    const { type, purlType } = a.lang;
+    for (const [path, placed] of mergeAnalyzer<LangPackage[] | LangPackage>(layers, a.name)) {
+      if (owned.has(path)) continue;
+      const list = Array.isArray(placed.value) ? placed.value : [placed.value];
+      const seen = new Set<string>();
+      for (const p of list) {
+        const id = `${p.namespace ?? ''}\0${p.name}@${p.version}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const pkg: Package = {
+          type,
+          name: p.name,
+          version: p.version,
+          purl: langPurl(purlType, p.name, p.version, p.namespace),
+          filePath: path,
+          layer: layerInfo[placed.layer],
+        };
+        if (p.license) pkg.licenses = [p.license];
+        if (p.dev) pkg.dev = true;
+        if (p.indirect) pkg.indirect = true;
+        out.push(pkg);
+      }
     }
-  }
-  for (const [path, placed] of mergeAnalyzer<NpmPackage>(layers, 'node-pkg')) {
-    if (owned.has(path)) continue;
-    out.push(make('node-pkg', placed.value, path, placed.layer));
-  }
-  for (const [path, placed] of mergeAnalyzer<PythonPackage>(layers, 'python-pkg')) {
-    if (owned.has(path)) continue;
-    const p = placed.value;
-    const pkg: Package = {
-      type: 'python-pkg',
-      name: p.name,
-      version: p.version,
-      purl: `pkg:pypi/${purlEncode(normalizePythonName(p.name))}@${purlEncode(p.version)}`,
-      filePath: path,
-      layer: layerInfo[placed.layer],
-    };
-    if (p.license) pkg.licenses = [p.license];
-    out.push(pkg);
   }
   out.sort((a, b) => cmp(a.filePath, b.filePath) || cmp(a.name, b.name) || cmp(a.version, b.version));
   return out;

@@ -1,21 +1,20 @@
 // The JSON report, in Trivy's shape (SchemaVersion 2) so that tools reading Trivy JSON read ours.
 
+import { isLangAnalyzer } from '../analyze/lang/types.js';
+import { ANALYZERS } from '../analyze/registry.js';
 import { eolDate, isEndOfLife } from '../inventory/eol.js';
 import type { Package } from '../inventory/packages.js';
 import { splitDebVersion } from '../inventory/packages.js';
 import type { ScanResult } from '../scan/scan.js';
 
-const ANALYZED_BY: Record<string, string> = {
-  deb: 'dpkg',
-  apk: 'apk',
-  rpm: 'rpm',
-  npm: 'npm',
-  'node-pkg': 'node-pkg',
-  'python-pkg': 'python-pkg',
-};
+const ANALYZED_BY: Record<string, string> = { deb: 'dpkg', apk: 'apk', rpm: 'rpm' };
 const OS_TYPES = new Set(['deb', 'apk', 'rpm']);
 /** Installed-package results gather all files of one ecosystem under one target, as Trivy does. */
-const GROUP_TARGET: Record<string, string> = { 'node-pkg': 'Node.js', 'python-pkg': 'Python' };
+const GROUP_TARGET: Record<string, string> = Object.fromEntries(
+  ANALYZERS.filter(isLangAnalyzer)
+    .filter((a) => a.lang.group)
+    .map((a) => [a.lang.type, a.lang.group as string]),
+);
 
 export interface ReportOptions {
   listAllPkgs: boolean;
@@ -60,6 +59,8 @@ function packageJson(p: Package): Record<string, unknown> {
   }
   if (p.modularityLabel) out.Modularitylabel = p.modularityLabel;
   if (p.licenses?.length) out.Licenses = p.licenses;
+  if (p.dev) out.Dev = true;
+  if (p.indirect) out.Indirect = true;
   if (p.maintainer) out.Maintainer = p.maintainer;
   const layer = layerJson(p);
   if (layer) out.Layer = layer;
@@ -115,7 +116,7 @@ export function buildReport(r: ScanResult, opts: ReportOptions): Record<string, 
   const groups = new Map<string, { target: string; type: string; pkgs: Package[] }>();
   for (const p of r.packages) {
     if (OS_TYPES.has(p.type)) continue;
-    const grouped = p.type === 'node-pkg' || p.type === 'python-pkg';
+    const grouped = GROUP_TARGET[p.type] !== undefined;
     const key = grouped ? p.type : `${p.type}\0${p.filePath}`;
     const g = groups.get(key) ?? { target: GROUP_TARGET[p.type] ?? p.filePath, type: p.type, pkgs: [] };
     g.pkgs.push(p);

@@ -1,15 +1,9 @@
 // npm: package-lock.json / npm-shrinkwrap.json (v1, v2, v3) and installed node_modules/**/package.json.
 
-import type { Analyzer } from '../types.js';
+import type { LangAnalyzer, LangPackage } from './types.js';
 
-export interface NpmPackage {
-  name: string;
-  version: string;
-  /** Where in the lockfile (the "packages" key, or the v1 dependency path), or the package.json path. */
-  location: string;
-  dev?: boolean;
-  license?: string;
-}
+/** location: the "packages" key or the v1 dependency path in a lockfile; the package.json path. */
+export type NpmPackage = LangPackage & { location: string };
 
 const LOCK_NAMES = new Set(['package-lock.json', 'npm-shrinkwrap.json']);
 
@@ -81,9 +75,10 @@ export function parsePackageLock(text: string): NpmPackage[] {
   return out;
 }
 
-export const npmLockAnalyzer: Analyzer<NpmPackage[]> = {
+export const npmLockAnalyzer: LangAnalyzer = {
   name: 'npm-lock',
   version: 1,
+  lang: { type: 'npm', purlType: 'npm' },
   maxFileSize: 64 * 1024 * 1024,
   // Lockfiles inside node_modules belong to published packages, not to the application.
   matches: (path) => LOCK_NAMES.has(baseName(path)) && !path.includes('node_modules/'),
@@ -104,9 +99,10 @@ export function isInstalledPackageJson(path: string): boolean {
     : parts.length === 2 && !!parts[0]?.startsWith('@');
 }
 
-export const nodePkgAnalyzer: Analyzer<NpmPackage> = {
+export const nodePkgAnalyzer: LangAnalyzer = {
   name: 'node-pkg',
   version: 1,
+  lang: { type: 'node-pkg', purlType: 'npm', group: 'Node.js' },
   maxFileSize: 4 * 1024 * 1024,
   matches: (path) => isInstalledPackageJson(path),
   async analyze(file) {

@@ -1,12 +1,8 @@
 // Installed Python distributions: *.dist-info/METADATA, *.egg-info/PKG-INFO and legacy *.egg-info files.
 
-import type { Analyzer } from '../types.js';
+import type { LangAnalyzer, LangPackage } from './types.js';
 
-export interface PythonPackage {
-  name: string;
-  version: string;
-  license?: string;
-}
+export { normalizePythonName } from '../../inventory/purl.js';
 
 export function isPythonMetadata(path: string): boolean {
   if (path.endsWith('.dist-info/METADATA')) return true;
@@ -17,7 +13,7 @@ export function isPythonMetadata(path: string): boolean {
 }
 
 /** Reads the RFC 822 header block of a METADATA / PKG-INFO file (the body is the description). */
-export function parsePythonMetadata(text: string): PythonPackage | undefined {
+export function parsePythonMetadata(text: string): LangPackage | undefined {
   const fields: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const l = line.endsWith('\r') ? line.slice(0, -1) : line;
@@ -31,21 +27,17 @@ export function parsePythonMetadata(text: string): PythonPackage | undefined {
   const name = fields.name;
   const version = fields.version;
   if (!name || !version) return undefined;
-  const p: PythonPackage = { name, version };
+  const p: LangPackage = { name, version };
   const license =
     fields['license-expression'] || (fields.license && fields.license !== 'UNKNOWN' ? fields.license : '');
   if (license && license.length < 200) p.license = license;
   return p;
 }
 
-/** PEP 503 normalised name, as purls and indexes use it. */
-export function normalizePythonName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
-}
-
-export const pythonPkgAnalyzer: Analyzer<PythonPackage> = {
+export const pythonPkgAnalyzer: LangAnalyzer = {
   name: 'python-pkg',
   version: 1,
+  lang: { type: 'python-pkg', purlType: 'pypi', group: 'Python' },
   maxFileSize: 8 * 1024 * 1024,
   matches: (path, info) => info.type === 'file' && isPythonMetadata(path),
   async analyze(file) {

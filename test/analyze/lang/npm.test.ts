@@ -4,7 +4,7 @@ import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { isInstalledPackageJson, nameFromLockKey, parsePackageLock } from '../../../src/analyze/lang/npm.js';
-import { npmPurl } from '../../../src/inventory/packages.js';
+import { npmPurl } from '../../../src/inventory/purl.js';
 import { img, SHARED, SKIP_IMAGES, SKIP_SHARED, tmpdir } from '../../helpers/env.js';
 
 type Tree = { version?: string; dependencies?: Record<string, Tree> };
