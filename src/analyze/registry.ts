@@ -4,13 +4,14 @@ import { nodePkgAnalyzer, npmLockAnalyzer } from './lang/npm.js';
 import { pythonPkgAnalyzer } from './lang/python.js';
 import { releaseFileAnalyzer } from './os/release-files.js';
 import { apkAnalyzer } from './pkg/apk.js';
-import { dpkgAnalyzer } from './pkg/dpkg.js';
+import { dpkgAnalyzer, dpkgFilesAnalyzer } from './pkg/dpkg.js';
 import { rpmAnalyzer } from './pkg/rpm.js';
 import type { Analyzer } from './types.js';
 
 export const ANALYZERS: readonly Analyzer[] = [
   releaseFileAnalyzer,
   dpkgAnalyzer,
+  dpkgFilesAnalyzer,
   apkAnalyzer,
   rpmAnalyzer,
   npmLockAnalyzer,

@@ -212,7 +212,7 @@ export function osPackages(
 }
 
 /**
- * Files owned by OS packages (apk and rpm record them), so that language packages the OS
+ * Files owned by OS packages (apk, rpm and dpkg record them), so that language packages the OS
  * package manager installed (Alpine's npm, RHEL's nodejs bundles...) are not reported twice.
  */
 export function ownedFiles(layers: LayerAnalysis[]): Set<string> {
@@ -222,6 +222,9 @@ export function ownedFiles(layers: LayerAnalysis[]): Set<string> {
   }
   for (const placed of mergeAnalyzer<RpmDbResult>(layers, 'rpm').values()) {
     for (const p of placed.value.packages) for (const f of p.files) owned.add(f);
+  }
+  for (const placed of mergeAnalyzer<string[]>(layers, 'dpkg-files').values()) {
+    for (const f of placed.value) owned.add(f);
   }
   return owned;
 }

@@ -106,3 +106,38 @@ export const dpkgAnalyzer: Analyzer<DpkgPackage[]> = {
     return parseDpkgStatus(text, file.path === DPKG_STATUS);
   },
 };
+
+export const DPKG_INFO = 'var/lib/dpkg/info/';
+
+/** "var/lib/dpkg/info/python3-six.list" or ".../libc6:amd64.list": the files a package installed. */
+export function isDpkgFileList(path: string): boolean {
+  if (!path.startsWith(DPKG_INFO) || !path.endsWith('.list')) return false;
+  return !path.slice(DPKG_INFO.length).includes('/');
+}
+
+/**
+ * The files a dpkg package owns, kept only where a language analyzer would look: Debian's
+ * python3-*, node-* and ruby-* packages install metadata that must not be reported a second time
+ * as a language package. (A Debian system lists ~100k paths; keeping them all would bloat the cache.)
+ */
+export const dpkgFilesAnalyzer: Analyzer<string[]> = {
+  name: 'dpkg-files',
+  version: 1,
+  maxFileSize: 64 * 1024 * 1024,
+  matches: (path, info) => info.type === 'file' && isDpkgFileList(path),
+  async analyze(file) {
+    // Imported here, not at the top: the registry imports this module.
+    const { ANALYZERS } = await import('../registry.js');
+    const { isLangAnalyzer } = await import('../lang/types.js');
+    const lang = ANALYZERS.filter(isLangAnalyzer);
+    // A plausible installed file: executable, 1 MiB (matchers only see path, type, size and mode).
+    const info = { type: 'file' as const, size: 1024 * 1024, mode: 0o755 };
+    const owned: string[] = [];
+    for (const line of (await file.read()).toString('utf8').split('\n')) {
+      if (!line.startsWith('/') || line.length < 2) continue;
+      const p = line.slice(1);
+      if (lang.some((a) => a.matches(p, info))) owned.push(p);
+    }
+    return owned;
+  },
+};

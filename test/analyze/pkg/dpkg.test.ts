@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { INSTALLED_STATES, parseDpkgStatus } from '../../../src/analyze/pkg/dpkg.js';
-import { img, oracle, ROOT, SHARED, SKIP_IMAGES, SKIP_SHARED } from '../../helpers/env.js';
+import { dpkgFilesAnalyzer, INSTALLED_STATES, parseDpkgStatus } from '../../../src/analyze/pkg/dpkg.js';
+import { openImage } from '../../../src/image/source/open.js';
+import { scanImage } from '../../../src/scan/scan.js';
+import { img, oracle, ROOT, SHARED, SKIP_IMAGES, SKIP_SHARED, tmpdir } from '../../helpers/env.js';
 
 interface Expected {
   packages: {
@@ -92,5 +96,79 @@ describe('dpkg status parser details', () => {
       1,
     );
     assert.equal(parseDpkgStatus('Package: base-files\nVersion: 12.4\n', true).length, 0);
+  });
+});
+
+/** This machine's Debian-installed Python distributions (metadata under /usr/lib/python3/dist-packages). */
+function hostDebianPython(): { metadata: string[]; lists: string[] } | undefined {
+  const dir = '/usr/lib/python3/dist-packages';
+  if (!existsSync(dir) || !existsSync('/var/lib/dpkg/info')) return undefined;
+  const metadata = readdirSync(dir)
+    .filter((n) => n.endsWith('.egg-info') || n.endsWith('.dist-info'))
+    .map((n) => path.join(dir, n));
+  const lists = readdirSync('/var/lib/dpkg/info')
+    .filter((n) => n.endsWith('.list'))
+    .map((n) => path.join('/var/lib/dpkg/info', n));
+  return metadata.length > 0 ? { metadata, lists } : undefined;
+}
+
+describe('dpkg file lists (ownership of language packages)', () => {
+  const host = hostDebianPython();
+  it("Debian's python3-* distributions are owned by their .deb, a pip-installed one is reported", {
+    skip: host ? false : 'no Debian-installed Python distributions on this machine',
+  }, async () => {
+    const root = tmpdir('dd-dpkg-own-');
+    const put = (rel: string, data: string | Buffer) => {
+      mkdirSync(path.join(root, path.dirname(rel)), { recursive: true });
+      writeFileSync(path.join(root, rel), data);
+    };
+    put('var/lib/dpkg/status', readFileSync('/var/lib/dpkg/status'));
+    for (const l of host?.lists ?? []) put(path.relative('/', l), readFileSync(l));
+    // Copy the metadata as it is on disk (egg-info files or directories with PKG-INFO / METADATA).
+    let owned = 0;
+    for (const m of host?.metadata ?? []) {
+      const rel = path.relative('/', m);
+      if (statSync(m).isDirectory()) {
+        for (const f of ['PKG-INFO', 'METADATA'])
+          if (existsSync(path.join(m, f))) put(`${rel}/${f}`, readFileSync(path.join(m, f)));
+      } else put(rel, readFileSync(m));
+      // The oracle: dpkg -S names the package that owns the metadata.
+      if (spawnSync('dpkg', ['-S', m]).status === 0) owned++;
+    }
+    put(
+      'usr/local/lib/python3.11/dist-packages/extra_pkg-1.2.3.dist-info/METADATA',
+      'Name: extra-pkg\nVersion: 1.2.3\n',
+    );
+    const r = await scanImage(await openImage(`rootfs:${root}`), { cacheDir: null });
+    const py = r.packages.filter((p) => p.type === 'python-pkg').map((p) => `${p.name}@${p.version}`);
+    assert.ok(owned > 0);
+    // Everything dpkg -S attributes to a package is suppressed; what it does not know stays.
+    assert.equal(py.length, (host?.metadata.length ?? 0) - owned + 1);
+    assert.ok(py.includes('extra-pkg@1.2.3'));
+  });
+
+  it('only paths a language analyzer would read are kept from a .list file', async () => {
+    const list = [
+      '/.',
+      '/usr/lib/python3/dist-packages/six-1.16.0.egg-info',
+      '/usr/lib/python3/dist-packages/six.py',
+      '/usr/share/doc/python3-six/copyright',
+      '/usr/share/nodejs/acorn/package.json',
+      '',
+    ].join('\n');
+    const file = {
+      path: 'var/lib/dpkg/info/python3-six.list',
+      type: 'file' as const,
+      size: list.length,
+      mode: 0o644,
+      read: async () => Buffer.from(list),
+      stream: () => Readable.from([Buffer.from(list)]),
+    };
+    assert.ok(dpkgFilesAnalyzer.matches(file.path, file));
+    assert.ok(!dpkgFilesAnalyzer.matches('var/lib/dpkg/info/python3-six.md5sums', file));
+    const kept = await dpkgFilesAnalyzer.analyze(file);
+    assert.ok(kept?.includes('usr/lib/python3/dist-packages/six-1.16.0.egg-info'));
+    assert.ok(!kept?.includes('usr/share/doc/python3-six/copyright'));
+    assert.ok(!kept?.includes('usr/lib/python3/dist-packages/six.py'));
   });
 });
