@@ -1,6 +1,9 @@
 // Generates benchmark images as OCI layouts, streaming (never holding a layer in memory):
 //   big   : 4 gzip layers of 256 MiB each (1 GiB uncompressed), files of random + text data
 //   many  : 1 gzip layer with 1,000,000 small files (plus os-release and a dpkg status)
+//   inventory: 100,000 files in 2 gzip layers, most of them things the inventory reads: a dpkg
+//          status, 3,000 installed npm packages, 1,500 Python distributions, a package-lock.json
+//          with 5,000 entries, plus filler files
 // Usage: node --import tsx bench/generate.ts big|many OUT_DIR
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -10,8 +13,8 @@ import { createGzip } from 'node:zlib';
 import { header } from '../test/helpers/tar.js';
 
 const [kind = '', out = ''] = process.argv.slice(2);
-if (!['big', 'many'].includes(kind) || !out) {
-  console.error('usage: generate.ts big|many OUT_DIR');
+if (!['big', 'many', 'inventory'].includes(kind) || !out) {
+  console.error('usage: generate.ts big|many|inventory OUT_DIR');
   process.exit(2);
 }
 const blobs = path.join(out, 'blobs', 'sha256');
@@ -90,6 +93,53 @@ if (kind === 'big') {
       }),
     );
   }
+} else if (kind === 'inventory') {
+  const SMALL = Buffer.from('module.exports = {};\n');
+  let files = 0;
+  layers.push(
+    await writeLayer(async function* () {
+      yield* file('etc/os-release', OS);
+      yield* file('var/lib/dpkg/status', STATUS);
+      files += 2;
+      for (let i = 0; i < 1500; i++) {
+        const d = `usr/lib/python3/dist-packages/bench_dist_${i}-1.${i}.0.dist-info`;
+        yield* file(
+          `${d}/METADATA`,
+          Buffer.from(`Metadata-Version: 2.1\nName: bench-dist-${i}\nVersion: 1.${i}.0\nLicense: MIT\n\n`),
+        );
+        yield* file(`${d}/RECORD`, Buffer.from(`bench_dist_${i}/__init__.py,,\n`));
+        yield* file(`usr/lib/python3/dist-packages/bench_dist_${i}/__init__.py`, SMALL);
+        for (let j = 0; j < 7; j++)
+          yield* file(`usr/lib/python3/dist-packages/bench_dist_${i}/m${j}.py`, SMALL);
+        files += 10;
+      }
+      yield Buffer.alloc(1024);
+    }),
+  );
+  const lock: Record<string, unknown> = { '': { name: 'bench-app', version: '1.0.0' } };
+  for (let i = 0; i < 5000; i++)
+    lock[`node_modules/bench-lock-${i}`] = { version: `2.${i % 50}.${i}`, license: 'ISC' };
+  layers.push(
+    await writeLayer(async function* () {
+      yield* file(
+        'app/package-lock.json',
+        Buffer.from(JSON.stringify({ name: 'bench-app', lockfileVersion: 3, packages: lock })),
+      );
+      files += 1;
+      for (let i = 0; i < 3000; i++) {
+        const d = `app/node_modules/${i % 10 === 0 ? `@scope${i % 7}/` : ''}bench-mod-${i}`;
+        yield* file(
+          `${d}/package.json`,
+          Buffer.from(JSON.stringify({ name: d.slice(17), version: `3.0.${i}`, license: 'MIT' })),
+        );
+        for (let j = 0; j < 19; j++) yield* file(`${d}/lib/f${j}.js`, SMALL);
+        files += 20;
+      }
+      for (let i = 0; files < 100_000; i++, files++)
+        yield* file(`usr/share/filler/d${i % 100}/f${i}.txt`, SMALL);
+      yield Buffer.alloc(1024);
+    }),
+  );
 } else {
   layers.push(
     await writeLayer(async function* () {

@@ -4,6 +4,10 @@
 #   2. warm scan (layer cache) vs cold scan; the same for debian-app pulled from a local registry
 #   3. a generated 1 GiB image (4 gzip layers): time vs gzip|tar -t, peak RSS
 #   4. a generated layer with 1,000,000 small files: time vs gzip|tar -t, peak RSS
+#   5. inventory: a generated image of 100,000 files (dpkg, 3,000 node_modules packages, 1,500
+#      Python distributions, a 5,000-entry package-lock.json) vs gzip|tar -t; cold / warm; RSS
+#   6. inventory of the largest rpm database we build (bench/rpmdb.sh: 3,000 packages, 90,000
+#      files; SQLite and Berkeley DB) vs `rpm -qa` of the same database, peak RSS
 # Usage: bench/run.sh [RUNS]   (default 3; medians reported). Writes bench/results/latest.md.
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$DD_ROOT"
@@ -13,13 +17,14 @@ ensure_pkgs time jq gzip tar
 IMAGES=$(bash scripts/build-test-images.sh)
 BENCH="$DD_TEST_HOME/bench"
 GEN_HASH=$(cat bench/generate.ts test/helpers/tar.ts | sha256sum | cut -c1-12)
-for k in big many; do
+for k in big many inventory; do
   if [ ! -f "$BENCH/$k-$GEN_HASH/index.json" ]; then
     log "generating the $k image"
     rm -rf "$BENCH/$k-"*
     node --import tsx bench/generate.ts "$k" "$BENCH/$k-$GEN_HASH" >/dev/null
   fi
 done
+RPMDB=$(bash bench/rpmdb.sh 3000 30)
 TMP=$(mktemp -d "$DD_TEST_HOME/tmp/bench.XXXXXX")
 bash scripts/registry.sh start "$IMAGES" >/dev/null 2>&1
 trap 'rm -rf "$TMP"; bash scripts/registry.sh stop >/dev/null 2>&1' EXIT
@@ -65,6 +70,23 @@ run_case() { # label target layout-dir tag
     printf "| %s | %.3f s | %.3f s | **%.2f×** | %.3f s | **%.1f×** | %.0f MB |\n", l, b, c, c/b, w, c/w, r/1024 }'
 }
 
+rpm_case() { # label rootfs rpm-args...
+  local label=$1 root=$2 i n
+  shift 2
+  : > "$TMP/base"; : > "$TMP/cold"; : > "$TMP/rss"
+  n=$(bin/drydock fs "$root" --format json --list-all-pkgs | jq '[.Results[].Packages[]?] | length')
+  [ "$n" = "$(wc -l < "$RPMDB/rpm-qa.txt")" ] || die "$label: drydock listed $n packages, rpm $(wc -l < "$RPMDB/rpm-qa.txt")"
+  for ((i = 0; i < RUNS; i++)); do
+    measure rpm "$@" -qa >> "$TMP/base"
+    measure bin/drydock fs "$root" --format json --list-all-pkgs >> "$TMP/cold"
+    rss bin/drydock fs "$root" --format json --list-all-pkgs >> "$TMP/rss"
+  done
+  local b c r
+  b=$(median < "$TMP/base"); c=$(median < "$TMP/cold"); r=$(sort -n "$TMP/rss" | tail -1)
+  awk -v l="$label" -v n="$n" -v b="$b" -v c="$c" -v r="$r" 'BEGIN{
+    printf "| %s | %d | %.3f s | %.3f s | **%.2f×** | %.0f MB |\n", l, n, b, c, c/b, r/1024 }'
+}
+
 for ((i = 0; i < RUNS; i++)); do measure node -e 0; done > "$TMP/node"
 NODE_START=$(median < "$TMP/node")
 {
@@ -77,6 +99,12 @@ NODE_START=$(median < "$TMP/node")
   run_case "debian-app pulled from the local registry (HTTP, no auth)" "127.0.0.1:15000/dd/debian-app:1.0" "$IMAGES/oci" debian-app
   run_case "generated 1 GiB image (4 gzip layers)" "$BENCH/big-$GEN_HASH" "$BENCH/big-$GEN_HASH" ""
   run_case "generated layer, 1,000,000 small files" "$BENCH/many-$GEN_HASH" "$BENCH/many-$GEN_HASH" ""
+  run_case "inventory: 100,000 files, 9,600 packages (dpkg, node_modules, Python, lockfile)" "$BENCH/inventory-$GEN_HASH" "$BENCH/inventory-$GEN_HASH" ""
+  echo
+  echo "| rpm database (\`drydock fs\`, JSON with every package) | packages | baseline: rpm -qa | drydock | drydock / rpm | peak RSS |"
+  echo "|---|---|---|---|---|---|"
+  rpm_case "SQLite rpmdb.sqlite, $(du -h "$RPMDB/sqlite/var/lib/rpm/rpmdb.sqlite" | cut -f1)" "$RPMDB/sqlite" --dbpath "$RPMDB/sqlite/var/lib/rpm"
+  rpm_case "Berkeley DB Packages, $(du -h "$RPMDB/bdb/var/lib/rpm/Packages" | cut -f1)" "$RPMDB/bdb" --define '_db_backend bdb_ro' --dbpath "$RPMDB/bdb/var/lib/rpm"
 } | tee "$TMP/out.md"
 mkdir -p bench/results
 cp "$TMP/out.md" bench/results/latest.md

@@ -23,11 +23,11 @@ ensure_pkgs() {
   [ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
   if [ "$_DD_APT_UPDATED" = 0 ]; then
     log "apt-get update"
-    apt-get update -qq >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
     _DD_APT_UPDATED=1
   fi
   log "apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # skopeo as root writes a blob-info cache under /var/lib/containers; keep it in our own dir.

@@ -1,5 +1,6 @@
 // Alpine/Wolfi apk database: lib/apk/db/installed (one block per package, "K:value" lines).
 
+import { languagePathFilter } from '../owned.js';
 import type { Analyzer } from '../types.js';
 
 export interface ApkPackage {
@@ -77,10 +78,14 @@ export function parseApkInstalled(text: string): ApkPackage[] {
 
 export const apkAnalyzer: Analyzer<ApkPackage[]> = {
   name: 'apk',
-  version: 1,
+  version: 2,
   maxFileSize: 64 * 1024 * 1024,
   matches: (path) => path === APK_DB,
   async analyze(file) {
-    return parseApkInstalled((await file.read()).toString('utf8'));
+    const packages = parseApkInstalled((await file.read()).toString('utf8'));
+    // Keep only the owned files the inventory needs (see ../owned.ts).
+    const relevant = await languagePathFilter();
+    for (const p of packages) p.files = p.files.filter(relevant);
+    return packages;
   },
 };

@@ -1,5 +1,6 @@
 // dpkg databases: var/lib/dpkg/status and the distroless var/lib/dpkg/status.d/* files.
 
+import { languagePathFilter } from '../owned.js';
 import type { Analyzer } from '../types.js';
 
 export interface DpkgPackage {
@@ -118,7 +119,7 @@ export function isDpkgFileList(path: string): boolean {
 /**
  * The files a dpkg package owns, kept only where a language analyzer would look: Debian's
  * python3-*, node-* and ruby-* packages install metadata that must not be reported a second time
- * as a language package. (A Debian system lists ~100k paths; keeping them all would bloat the cache.)
+ * as a language package (see ../owned.ts).
  */
 export const dpkgFilesAnalyzer: Analyzer<string[]> = {
   name: 'dpkg-files',
@@ -126,17 +127,12 @@ export const dpkgFilesAnalyzer: Analyzer<string[]> = {
   maxFileSize: 64 * 1024 * 1024,
   matches: (path, info) => info.type === 'file' && isDpkgFileList(path),
   async analyze(file) {
-    // Imported here, not at the top: the registry imports this module.
-    const { ANALYZERS } = await import('../registry.js');
-    const { isLangAnalyzer } = await import('../lang/types.js');
-    const lang = ANALYZERS.filter(isLangAnalyzer);
-    // A plausible installed file: executable, 1 MiB (matchers only see path, type, size and mode).
-    const info = { type: 'file' as const, size: 1024 * 1024, mode: 0o755 };
+    const relevant = await languagePathFilter();
     const owned: string[] = [];
     for (const line of (await file.read()).toString('utf8').split('\n')) {
       if (!line.startsWith('/') || line.length < 2) continue;
       const p = line.slice(1);
-      if (lang.some((a) => a.matches(p, info))) owned.push(p);
+      if (relevant(p)) owned.push(p);
     }
     return owned;
   },

@@ -2,6 +2,7 @@
 // Berkeley DB Packages (RHEL/CentOS 7-8, Amazon Linux 2) and NDB Packages.db (SUSE).
 
 import { createRequire } from 'node:module';
+import { languagePathFilter } from '../owned.js';
 import type { Analyzer } from '../types.js';
 import { bdbHashValues } from './rpm-bdb.js';
 import { type RpmPackage, rpmPackageFromHeader } from './rpm-header.js';
@@ -82,19 +83,16 @@ export interface RpmDbResult {
 
 export const rpmAnalyzer: Analyzer<RpmDbResult> = {
   name: 'rpm',
-  version: 3,
+  version: 4,
   maxFileSize: 512 * 1024 * 1024,
   matches: (path) => ALL.has(path),
   async analyze(file) {
-    if (RPM_SQLITE.includes(file.path)) {
-      const { packages, errors } = readRpmSqlite(await file.read());
-      return { format: 'sqlite', packages, badHeaders: errors };
-    }
-    if (RPM_BDB.includes(file.path)) {
-      const { packages, errors } = readRpmBdb(await file.read());
-      return { format: 'bdb', packages, badHeaders: errors };
-    }
-    const { packages, errors } = readRpmNdb(await file.read());
-    return { format: 'ndb', packages, badHeaders: errors };
+    const format = RPM_SQLITE.includes(file.path) ? 'sqlite' : RPM_BDB.includes(file.path) ? 'bdb' : 'ndb';
+    const read = format === 'sqlite' ? readRpmSqlite : format === 'bdb' ? readRpmBdb : readRpmNdb;
+    const { packages, errors } = read(await file.read());
+    // Keep only the owned files the inventory needs (see ../owned.ts).
+    const relevant = await languagePathFilter();
+    for (const p of packages) p.files = p.files.filter(relevant);
+    return { format, packages, badHeaders: errors };
   },
 };
