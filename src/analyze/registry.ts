@@ -1,7 +1,9 @@
 // The list of analyzers. Add new ones here; their name and version key the layer cache.
 
 import { nodePkgAnalyzer, npmLockAnalyzer } from './lang/npm.js';
+import { composerLockAnalyzer, composerVendorAnalyzer } from './lang/php.js';
 import { pythonPkgAnalyzer } from './lang/python.js';
+import { bundlerAnalyzer, gemspecAnalyzer } from './lang/ruby.js';
 import { releaseFileAnalyzer } from './os/release-files.js';
 import { apkAnalyzer } from './pkg/apk.js';
 import { dpkgAnalyzer, dpkgFilesAnalyzer } from './pkg/dpkg.js';
@@ -17,4 +19,8 @@ export const ANALYZERS: readonly Analyzer[] = [
   npmLockAnalyzer,
   nodePkgAnalyzer,
   pythonPkgAnalyzer,
+  bundlerAnalyzer,
+  gemspecAnalyzer,
+  composerLockAnalyzer,
+  composerVendorAnalyzer,
 ];
