@@ -3,6 +3,7 @@
 import { nodePkgAnalyzer, npmLockAnalyzer } from './lang/npm.js';
 import { composerLockAnalyzer, composerVendorAnalyzer } from './lang/php.js';
 import { pythonPkgAnalyzer } from './lang/python.js';
+import { PYTHON_LOCK_ANALYZERS } from './lang/python-lock.js';
 import { bundlerAnalyzer, gemspecAnalyzer } from './lang/ruby.js';
 import { releaseFileAnalyzer } from './os/release-files.js';
 import { apkAnalyzer } from './pkg/apk.js';
@@ -19,6 +20,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   npmLockAnalyzer,
   nodePkgAnalyzer,
   pythonPkgAnalyzer,
+  ...PYTHON_LOCK_ANALYZERS,
   bundlerAnalyzer,
   gemspecAnalyzer,
   composerLockAnalyzer,
