@@ -1,10 +1,13 @@
 // The list of analyzers. Add new ones here; their name and version key the layer cache.
 
+import { dotnetDepsAnalyzer } from './lang/dotnet.js';
+import { jarAnalyzer } from './lang/jar.js';
 import { nodePkgAnalyzer, npmLockAnalyzer } from './lang/npm.js';
 import { composerLockAnalyzer, composerVendorAnalyzer } from './lang/php.js';
 import { pythonPkgAnalyzer } from './lang/python.js';
 import { PYTHON_LOCK_ANALYZERS } from './lang/python-lock.js';
 import { bundlerAnalyzer, gemspecAnalyzer } from './lang/ruby.js';
+import { RUNTIME_ANALYZERS } from './lang/runtime.js';
 import { releaseFileAnalyzer } from './os/release-files.js';
 import { apkAnalyzer } from './pkg/apk.js';
 import { dpkgAnalyzer, dpkgFilesAnalyzer } from './pkg/dpkg.js';
@@ -25,4 +28,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   gemspecAnalyzer,
   composerLockAnalyzer,
   composerVendorAnalyzer,
+  jarAnalyzer,
+  dotnetDepsAnalyzer,
+  ...RUNTIME_ANALYZERS,
 ];

@@ -6,6 +6,7 @@ import {
   ftruncateSync,
   openSync,
   readFileSync,
+  readSync,
   rmSync,
   writeSync,
 } from 'node:fs';
@@ -86,8 +87,31 @@ class Capture implements EntrySink {
       size: this.size,
       mode: this.mode,
       read: async () => this.buffer ?? readFileSync(this.file as string),
+      readAt: async (position, length) => this.readAt(position, length),
       stream: () => (this.buffer ? Readable.from([this.buffer]) : createReadStream(this.file as string)),
     };
+  }
+
+  /** Random access for analyzers of big files (archives): one bounded read, clamped to the size. */
+  private readAt(position: number, length: number): Buffer {
+    if (!Number.isSafeInteger(position) || !Number.isSafeInteger(length) || position < 0 || length < 0)
+      throw new RangeError(`bad read range ${position}+${length}`);
+    const n = Math.max(0, Math.min(length, this.size - position));
+    if (this.buffer) return this.buffer.subarray(position, position + n);
+    const out = Buffer.alloc(n);
+    if (n === 0) return out;
+    const fd = openSync(this.file as string, 'r');
+    try {
+      let got = 0;
+      while (got < n) {
+        const r = readSync(fd, out, got, n - got, position + got);
+        if (r === 0) break;
+        got += r;
+      }
+      return got === n ? out : out.subarray(0, got);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   release(): void {

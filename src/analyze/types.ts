@@ -15,6 +15,11 @@ export interface FileInfo {
 export interface AnalyzerFile extends FileInfo {
   read(): Promise<Buffer>;
   stream(): Readable;
+  /**
+   * Reads `length` bytes at `position` without loading the whole file (archives keep their index
+   * at the end). Shorter at the end of the file. Optional: test doubles may leave it out.
+   */
+  readAt?(position: number, length: number): Promise<Buffer>;
 }
 
 export interface Analyzer<R = unknown> {
