@@ -136,12 +136,63 @@ const COMMANDS: CommandSpec[] = [
   },
 ];
 
+/** The scan options that also apply when the scan ends in an SBOM or starts from one. */
+function scanOptions(...names: string[]): OptionSpec[] {
+  return SCAN_OPTIONS.filter((o) => names.includes(o.name));
+}
+
+const SBOM_COMMANDS: CommandSpec[] = [
+  {
+    name: 'sbom',
+    summary: 'write an SBOM of an image or directory (CycloneDX 1.6 or SPDX 2.3 JSON)',
+    description:
+      'Scan a target and write its inventory as an SBOM: CycloneDX 1.6 JSON (default) or SPDX 2.3 JSON.\n' +
+      'The target is anything `drydock image` accepts; rootfs:DIR (or a plain directory) scans a directory.',
+    args: [{ name: 'target', description: 'the image or directory', required: true }],
+    options: [
+      ...REGISTRY_OPTIONS,
+      {
+        name: 'format',
+        short: 'f',
+        type: 'string',
+        description: 'SBOM format',
+        choices: ['cyclonedx', 'spdx-json'],
+        default: 'cyclonedx',
+      },
+      ...scanOptions('output', 'parallel', 'no-cache', 'cache-dir', 'max-layer-size'),
+    ],
+    examples: [
+      'drydock sbom debian.tar -o debian.cdx.json',
+      'drydock sbom registry.example:5000/team/app:1.0 --format spdx-json',
+      'drydock sbom rootfs:./project',
+    ],
+    run: async (args, o) => {
+      const timeout = typeof o.timeout === 'string' ? parsers.duration(o.timeout) : o.timeout;
+      return (await import('./commands/sbom.js')).runSbom(args[0] as string, { ...o, timeout }, VERSION);
+    },
+  },
+  {
+    name: 'sbom-scan',
+    summary: 'report the packages of an SBOM (CycloneDX or SPDX JSON) like a scanned image',
+    description:
+      'Read an SBOM (CycloneDX 1.2-1.7 JSON, SPDX 2.2/2.3 JSON, or either in an in-toto attestation)\n' +
+      'and report its OS and packages the way `drydock image` reports a scanned image. FILE "-" reads stdin.',
+    args: [{ name: 'file', description: 'the SBOM file', required: true }],
+    options: scanOptions('format', 'output', 'list-all-pkgs', 'exit-code'),
+    examples: [
+      'drydock sbom-scan app.cdx.json --list-all-pkgs',
+      'drydock sbom app.tar | drydock sbom-scan -',
+    ],
+    run: async (args, o) => (await import('./commands/sbom.js')).runSbomScan(args[0] as string, o),
+  },
+];
+
 export const PROGRAM: ProgramSpec = {
   name: 'drydock',
   version: VERSION,
   summary: 'container security: scan images, audit runtime hardening, verify registry trust',
   globalOptions: GLOBAL,
-  commands: COMMANDS,
+  commands: [...COMMANDS, ...SBOM_COMMANDS],
   onGlobals: (o) => {
     if (o.debug) setDebug(true);
     if (o.quiet) setQuiet(true);

@@ -2,7 +2,8 @@
 
 import type { Readable } from 'node:stream';
 
-export type SourceKind = 'docker-archive' | 'oci-archive' | 'oci' | 'registry' | 'rootfs';
+/** 'sbom': an inventory read from an SBOM document (`drydock sbom-scan`), no layer contents. */
+export type SourceKind = 'docker-archive' | 'oci-archive' | 'oci' | 'registry' | 'rootfs' | 'sbom';
 
 export interface Platform {
   os: string;

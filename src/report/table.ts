@@ -33,7 +33,7 @@ export function renderTable(r: ScanResult, opts: { listAllPkgs: boolean; color: 
       byType.set(p.type, (byType.get(p.type) ?? 0) + 1);
   const lang = [...byType].map(([t, n]) => `${t} ${n}`).join(', ');
   lines.push(`  packages: ${os} OS${lang ? `, ${r.packages.length - os} language (${lang})` : ''}`);
-  if (img.kind !== 'rootfs') {
+  if (img.kind !== 'rootfs' && r.layerInfo.length > 0) {
     lines.push('');
     lines.push(c.bold('Layers'));
     const count = new Map<number, number>();

@@ -10,11 +10,11 @@ import { debug, isDebug } from '../../log.js';
 import { buildReport } from '../../report/json.js';
 import { renderTable } from '../../report/table.js';
 import { TtyProgress } from '../../scan/progress.js';
-import { scanImage } from '../../scan/scan.js';
+import { type ScanResult, scanImage } from '../../scan/scan.js';
 import type { Options } from '../framework.js';
 
 /** Writes the report atomically: an existing file is only replaced by a complete new one. */
-async function emit(text: string, output: string | undefined): Promise<void> {
+export async function emit(text: string, output: string | undefined): Promise<void> {
   if (!output) {
     process.stdout.write(text);
     return;
@@ -29,7 +29,13 @@ async function emit(text: string, output: string | undefined): Promise<void> {
   }
 }
 
-export async function runScan(target: string, o: Options, kindPrefix = ''): Promise<number> {
+/** Opens the target, scans it with the command's options, and hands the result to `use`. */
+export async function scanTarget<T>(
+  target: string,
+  o: Options,
+  kindPrefix: string,
+  use: (result: ScanResult) => Promise<T>,
+): Promise<T> {
   const image = await openImage(`${kindPrefix}${target}`, {
     platform: o.platform ? parsePlatform(String(o.platform)) : undefined,
     insecure: !!o.insecure,
@@ -53,6 +59,14 @@ export async function runScan(target: string, o: Options, kindPrefix = ''): Prom
       progress: tty && image.layers.length > 0 ? new TtyProgress(image.layers.length) : undefined,
       decompress: maxLayer ? { ...DEFAULT_DECOMPRESS_LIMITS, maxBytes: maxLayer } : undefined,
     });
+    return await use(result);
+  } finally {
+    await image.close();
+  }
+}
+
+export async function runScan(target: string, o: Options, kindPrefix = ''): Promise<number> {
+  return scanTarget(target, o, kindPrefix, async (result) => {
     const output = o.output as string | undefined;
     const text =
       o.format === 'json'
@@ -60,7 +74,5 @@ export async function runScan(target: string, o: Options, kindPrefix = ''): Prom
         : renderTable(result, { listAllPkgs: !!o.listAllPkgs, color: !output && !!process.stdout.isTTY });
     await emit(text, output);
     return EXIT_OK;
-  } finally {
-    await image.close();
-  }
+  });
 }
