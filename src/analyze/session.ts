@@ -88,6 +88,7 @@ class Capture implements EntrySink {
       mode: this.mode,
       read: async () => this.buffer ?? readFileSync(this.file as string),
       readAt: async (position, length) => this.readAt(position, length),
+      localPath: this.buffer ? undefined : this.file,
       stream: () => (this.buffer ? Readable.from([this.buffer]) : createReadStream(this.file as string)),
     };
   }

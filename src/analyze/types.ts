@@ -20,6 +20,11 @@ export interface AnalyzerFile extends FileInfo {
    * at the end). Shorter at the end of the file. Optional: test doubles may leave it out.
    */
   readAt?(position: number, length: number): Promise<Buffer>;
+  /**
+   * Set when a big file was spilled to disk: drydock's own temp copy, which an analyzer may open by
+   * path (SQLite) and even patch in place; it is deleted after the analyzers ran.
+   */
+  localPath?: string | undefined;
 }
 
 export interface Analyzer<R = unknown> {

@@ -1,6 +1,7 @@
 // rpm databases in all three formats: SQLite rpmdb.sqlite (Fedora 33+, RHEL 9, CBL-Mariner 2...),
 // Berkeley DB Packages (RHEL/CentOS 7-8, Amazon Linux 2) and NDB Packages.db (SUSE).
 
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { languagePathFilter } from '../owned.js';
 import type { Analyzer } from '../types.js';
@@ -17,8 +18,6 @@ type SqliteCtor = typeof import('better-sqlite3');
 
 /** Reads every package of an rpmdb.sqlite held in memory (never writes, never touches a WAL). */
 export function readRpmSqlite(buf: Buffer): { packages: RpmPackage[]; errors: number } {
-  // better-sqlite3 is loaded only when an rpm database is found.
-  const Database = createRequire(import.meta.url)('better-sqlite3') as SqliteCtor;
   // rpm keeps its database in WAL mode (header bytes 18-19 = 2). An in-memory copy cannot use a
   // WAL, so mark the copy as a rollback-journal database; rpm checkpoints the WAL when it closes.
   if (
@@ -30,7 +29,37 @@ export function readRpmSqlite(buf: Buffer): { packages: RpmPackage[]; errors: nu
     buf[18] = 1;
     buf[19] = 1;
   }
-  const db = new Database(buf, { readonly: true });
+  return readPackagesTable(buf);
+}
+
+/**
+ * Reads an rpmdb.sqlite from drydock's own temp copy by path, so that SQLite pages it in instead
+ * of holding the whole database in memory twice. The WAL flag is cleared in the copy, as above.
+ */
+export function readRpmSqliteFile(path: string): { packages: RpmPackage[]; errors: number } {
+  const fd = openSync(path, 'r+');
+  try {
+    const head = Buffer.alloc(100);
+    const n = readSync(fd, head, 0, 100, 0);
+    if (
+      n === 100 &&
+      head.toString('latin1', 0, 15) === 'SQLite format 3' &&
+      (head[18] === 2 || head[19] === 2)
+    )
+      writeSync(fd, Buffer.from([1, 1]), 0, 2, 18);
+  } finally {
+    closeSync(fd);
+  }
+  return readPackagesTable(path);
+}
+
+function readPackagesTable(source: Buffer | string): { packages: RpmPackage[]; errors: number } {
+  // better-sqlite3 is loaded only when an rpm database is found.
+  const Database = createRequire(import.meta.url)('better-sqlite3') as SqliteCtor;
+  const db =
+    typeof source === 'string'
+      ? new Database(source, { readonly: true, fileMustExist: true })
+      : new Database(source, { readonly: true });
   try {
     const rows = db.prepare('SELECT blob FROM Packages').raw().iterate() as IterableIterator<[Buffer]>;
     const packages: RpmPackage[] = [];
@@ -89,7 +118,8 @@ export const rpmAnalyzer: Analyzer<RpmDbResult> = {
   async analyze(file) {
     const format = RPM_SQLITE.includes(file.path) ? 'sqlite' : RPM_BDB.includes(file.path) ? 'bdb' : 'ndb';
     const read = format === 'sqlite' ? readRpmSqlite : format === 'bdb' ? readRpmBdb : readRpmNdb;
-    const { packages, errors } = read(await file.read());
+    const { packages, errors } =
+      format === 'sqlite' && file.localPath ? readRpmSqliteFile(file.localPath) : read(await file.read());
     // Keep only the owned files the inventory needs (see ../owned.ts).
     const relevant = await languagePathFilter();
     for (const p of packages) p.files = p.files.filter(relevant);

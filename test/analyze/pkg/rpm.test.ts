@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -127,6 +127,24 @@ describe('rpm SQLite database', () => {
     assert.equal(audit?.purl, 'pkg:rpm/cbl-mariner/audit@3.0.6-1.cm2?arch=x86_64&distro=cbl-mariner-2.0');
     assert.deepEqual([audit?.srcName, audit?.srcVersion], ['audit', '3.0.6-1.cm2']);
     assert.match(r.warnings.join('\n'), /cbl-mariner 2\.0 reached end of life on 2025-07-31/);
+  });
+
+  it('a big database is read from the spilled temp copy; the image file is left untouched', {
+    skip: SKIP_SHARED,
+  }, async () => {
+    const root = tmpdir();
+    const db = path.join(root, 'var/lib/rpm/rpmdb.sqlite');
+    mkdirSync(path.dirname(db), { recursive: true });
+    const orig = readFileSync(path.join(SHARED, DB, 'cbl-mariner-2.0/rpmdb.sqlite'));
+    writeFileSync(db, orig);
+    assert.equal(orig[18], 2, 'the test database is in WAL mode');
+    const image = await openImage(`rootfs:${root}`);
+    // 4 KiB threshold: the 3.6 MB database is spilled and opened by path (localPath).
+    const r = await scanImage(image, { cacheDir: null, memoryThreshold: 4096 });
+    await image.close();
+    assert.equal(r.packages.filter((p) => p.type === 'rpm').length, 129);
+    assert.ok(readFileSync(db).equals(orig));
+    assert.deepEqual(readdirSync(path.dirname(db)), ['rpmdb.sqlite']);
   });
 
   it('a corrupt database file is a per-file warning; the scan goes on', async () => {
