@@ -1,5 +1,5 @@
-// SPDX 2.3 output checked against SPDX 2.3's requirements (and the official JSON schema when a copy
-// is available); read back, it gives the same inventory; Trivy's and Syft's documents read too.
+// SPDX 2.3 output checked against the official SPDX 2.3 JSON schema and SPDX 2.3's other requirements;
+// read back, it gives the same inventory; Trivy's and Syft's documents read too.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,6 @@ import {
   comparable,
   debianRootfs,
   NOW,
-  SKIP_SPDX_SCHEMA,
   scanTarget,
   spdxValidator,
   TOOL,
@@ -90,11 +89,42 @@ describe('SPDX output', () => {
       assert.equal(rels.filter((x) => x.relatedSpdxElement === l.SPDXID).length, 1, l.name);
   });
 
-  it('validates against the official SPDX 2.3 JSON schema', { skip: SKIP_SPDX_SCHEMA }, async () => {
+  it('validates against the official SPDX 2.3 JSON schema', async () => {
     const v = spdxValidator();
-    assert.equal(v({ spdxVersion: 'SPDX-2.3' }), false, 'the validator is not a no-op');
-    assertValid(v, toSpdx(await scanTarget(`rootfs:${debianRootfs()}`), { tool: TOOL }));
+    const doc = toSpdx(await scanTarget(`rootfs:${debianRootfs()}`), { tool: TOOL });
+    assertValid(v, doc);
     assertValid(v, toSpdx(await scanTarget(`rootfs:${alpineRootfs()}`), { tool: TOOL }));
+    // The validator is not a no-op: each deliberate breakage of the valid document is rejected,
+    // at the place it was made.
+    const broken: [string, (d: Json & { packages: Pkg[]; creationInfo: Json }) => void, string][] = [
+      ['no dataLicense', (d) => delete d.dataLicense, ''],
+      [
+        'a non-UTC date',
+        (d) => (d.creationInfo.created = '2026-01-02T03:04:05+01:00'),
+        '/creationInfo/created',
+      ],
+      ['an SPDXID with "_"', (d) => ((d.packages[1] as Pkg).SPDXID = 'SPDXRef-a_b'), '/packages/1/SPDXID'],
+      ['a package without name', (d) => delete (d.packages[1] as Partial<Pkg>).name, '/packages/1'],
+      [
+        'an unknown purpose',
+        (d) => ((d.packages[1] as Json).primaryPackagePurpose = 'LIB'),
+        '/packages/1/primaryPackagePurpose',
+      ],
+      ['an unknown property', (d) => ((d.packages[1] as Json).version = '1'), '/packages/1'],
+      [
+        'an unknown relationship type',
+        (d) => (((d.relationships as Json[])[0] as Json).relationshipType = 'HAS'),
+        '/relationships/0/relationshipType',
+      ],
+    ];
+    for (const [what, breakIt, at] of broken) {
+      const d = structuredClone(doc) as Json & { packages: Pkg[]; creationInfo: Json };
+      breakIt(d);
+      assert.equal(v(d), false, `${what} must fail the schema`);
+      const paths = (v.errors as { instancePath: string }[]).map((e) => e.instancePath);
+      assert.ok(paths.includes(at), `${what}: errors at ${paths.join(', ')}`);
+    }
+    assert.equal(v({ spdxVersion: 'SPDX-2.3' }), false);
   });
 
   it('SPDX identifiers stay valid and unique for names with any characters', async () => {
