@@ -4,10 +4,12 @@ import { dotnetDepsAnalyzer } from './lang/dotnet.js';
 import { jarAnalyzer } from './lang/jar.js';
 import { nodePkgAnalyzer, npmLockAnalyzer } from './lang/npm.js';
 import { composerLockAnalyzer, composerVendorAnalyzer } from './lang/php.js';
+import { pnpmLockAnalyzer } from './lang/pnpm.js';
 import { pythonPkgAnalyzer } from './lang/python.js';
 import { PYTHON_LOCK_ANALYZERS } from './lang/python-lock.js';
 import { bundlerAnalyzer, gemspecAnalyzer } from './lang/ruby.js';
 import { RUNTIME_ANALYZERS } from './lang/runtime.js';
+import { yarnLockAnalyzer } from './lang/yarn.js';
 import { releaseFileAnalyzer } from './os/release-files.js';
 import { apkAnalyzer } from './pkg/apk.js';
 import { dpkgAnalyzer, dpkgFilesAnalyzer } from './pkg/dpkg.js';
@@ -21,6 +23,8 @@ export const ANALYZERS: readonly Analyzer[] = [
   apkAnalyzer,
   rpmAnalyzer,
   npmLockAnalyzer,
+  yarnLockAnalyzer,
+  pnpmLockAnalyzer,
   nodePkgAnalyzer,
   pythonPkgAnalyzer,
   ...PYTHON_LOCK_ANALYZERS,
