@@ -1,6 +1,9 @@
 // The list of analyzers. Add new ones here; their name and version key the layer cache.
 
+import { cargoLockAnalyzer } from './lang/cargo.js';
 import { dotnetDepsAnalyzer } from './lang/dotnet.js';
+import { goBinaryAnalyzer } from './lang/gobinary.js';
+import { goModAnalyzer } from './lang/golang.js';
 import { jarAnalyzer } from './lang/jar.js';
 import { nodePkgAnalyzer, npmLockAnalyzer } from './lang/npm.js';
 import { composerLockAnalyzer, composerVendorAnalyzer } from './lang/php.js';
@@ -9,6 +12,7 @@ import { pythonPkgAnalyzer } from './lang/python.js';
 import { PYTHON_LOCK_ANALYZERS } from './lang/python-lock.js';
 import { bundlerAnalyzer, gemspecAnalyzer } from './lang/ruby.js';
 import { RUNTIME_ANALYZERS } from './lang/runtime.js';
+import { rustBinaryAnalyzer } from './lang/rustbinary.js';
 import { yarnLockAnalyzer } from './lang/yarn.js';
 import { releaseFileAnalyzer } from './os/release-files.js';
 import { apkAnalyzer } from './pkg/apk.js';
@@ -34,5 +38,9 @@ export const ANALYZERS: readonly Analyzer[] = [
   composerVendorAnalyzer,
   jarAnalyzer,
   dotnetDepsAnalyzer,
+  goModAnalyzer,
+  goBinaryAnalyzer,
+  cargoLockAnalyzer,
+  rustBinaryAnalyzer,
   ...RUNTIME_ANALYZERS,
 ];
