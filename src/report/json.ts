@@ -1,21 +1,12 @@
 // The JSON report, in Trivy's shape (SchemaVersion 2) so that tools reading Trivy JSON read ours.
 
-import { isLangAnalyzer } from '../analyze/lang/types.js';
-import { ANALYZERS } from '../analyze/registry.js';
 import { eolDate, isEndOfLife } from '../inventory/eol.js';
 import type { Package } from '../inventory/packages.js';
 import { splitDebVersion } from '../inventory/packages.js';
 import type { ScanResult } from '../scan/scan.js';
+import { langGroups, OS_TYPES } from './groups.js';
 
 const ANALYZED_BY: Record<string, string> = { deb: 'dpkg', apk: 'apk', rpm: 'rpm' };
-const OS_TYPES = new Set(['deb', 'apk', 'rpm']);
-/** Installed-package results gather all files of one ecosystem under one target, as Trivy does. */
-const GROUP_TARGET: Record<string, string> = Object.fromEntries(
-  ANALYZERS.filter(isLangAnalyzer)
-    .filter((a) => a.lang.group)
-    .map((a) => [a.lang.type, a.lang.group as string]),
-);
-
 export interface ReportOptions {
   listAllPkgs: boolean;
   /** The time end-of-life dates are compared with. */
@@ -112,17 +103,8 @@ export function buildReport(r: ScanResult, opts: ReportOptions): Record<string, 
     res.Vulnerabilities = [];
     results.push(res);
   }
-  // Language packages: one result per lockfile, one for all installed node_modules packages.
-  const groups = new Map<string, { target: string; type: string; pkgs: Package[] }>();
-  for (const p of r.packages) {
-    if (OS_TYPES.has(p.type)) continue;
-    const grouped = GROUP_TARGET[p.type] !== undefined;
-    const key = grouped ? p.type : `${p.type}\0${p.filePath}`;
-    const g = groups.get(key) ?? { target: GROUP_TARGET[p.type] ?? p.filePath, type: p.type, pkgs: [] };
-    g.pkgs.push(p);
-    groups.set(key, g);
-  }
-  for (const g of groups.values()) {
+  // Language packages: one result per lockfile or binary, one per ecosystem of installed packages.
+  for (const g of langGroups(r.packages)) {
     const res: Record<string, unknown> = { Target: g.target, Class: 'lang-pkgs', Type: g.type };
     if (opts.listAllPkgs) res.Packages = g.pkgs.map(packageJson);
     res.Vulnerabilities = [];

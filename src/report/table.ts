@@ -2,7 +2,9 @@
 
 import { createRequire } from 'node:module';
 import { eolDate, isEndOfLife } from '../inventory/eol.js';
+import type { Package } from '../inventory/packages.js';
 import type { ScanResult } from '../scan/scan.js';
+import { langGroups, OS_TYPES } from './groups.js';
 
 function short(d: string | undefined): string {
   if (!d) return '-';
@@ -26,11 +28,9 @@ export function renderTable(r: ScanResult, opts: { listAllPkgs: boolean; color: 
   lines.push(
     `  OS:   ${r.os ? `${r.os.family} ${r.os.name}${r.os.prettyName ? ` (${r.os.prettyName})` : ''}${isEndOfLife(r.os) ? c.red(` end of life since ${eolDate(r.os)}`) : ''}` : c.yellow('not detected')}`,
   );
-  const os = r.packages.filter((p) => p.type === 'deb' || p.type === 'apk' || p.type === 'rpm').length;
+  const os = r.packages.filter((p) => OS_TYPES.has(p.type)).length;
   const byType = new Map<string, number>();
-  for (const p of r.packages)
-    if (p.type !== 'deb' && p.type !== 'apk' && p.type !== 'rpm')
-      byType.set(p.type, (byType.get(p.type) ?? 0) + 1);
+  for (const p of r.packages) if (!OS_TYPES.has(p.type)) byType.set(p.type, (byType.get(p.type) ?? 0) + 1);
   const lang = [...byType].map(([t, n]) => `${t} ${n}`).join(', ');
   lines.push(`  packages: ${os} OS${lang ? `, ${r.packages.length - os} language (${lang})` : ''}`);
   if (img.kind !== 'rootfs' && r.layerInfo.length > 0) {
@@ -46,15 +46,22 @@ export function renderTable(r: ScanResult, opts: { listAllPkgs: boolean; color: 
     });
   }
   if (opts.listAllPkgs && r.packages.length > 0) {
-    lines.push('');
-    lines.push(c.bold('Packages'));
     const w = Math.min(40, Math.max(...r.packages.map((p) => p.name.length)));
     const vw = Math.min(40, Math.max(...r.packages.map((p) => p.version.length)));
-    for (const p of r.packages) {
+    const section = (title: string, kind: string, pkgs: readonly Package[]) => {
+      lines.push('');
       lines.push(
-        `  ${pad(p.name, w)}  ${pad(p.version, vw)}  ${pad(p.arch ?? '', 6)} layer ${p.layer?.diffID ? p.layer.index + 1 : '-'}`,
+        `${c.bold(title)}  ${c.dim(`${kind}, ${pkgs.length} package${pkgs.length === 1 ? '' : 's'}`)}`,
       );
-    }
+      for (const p of pkgs) {
+        lines.push(
+          `  ${pad(p.name, w)}  ${pad(p.version, vw)}  ${pad(p.arch ?? '', 6)} layer ${p.layer?.diffID ? p.layer.index + 1 : '-'}`,
+        );
+      }
+    };
+    const osPkgs = r.packages.filter((p) => OS_TYPES.has(p.type));
+    if (osPkgs.length > 0) section(r.os ? `${r.os.family} ${r.os.name}` : 'OS', 'OS packages', osPkgs);
+    for (const g of langGroups(r.packages)) section(g.target, g.type, g.pkgs);
   }
   if (r.warnings.length > 0) {
     lines.push('');
