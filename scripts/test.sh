@@ -15,5 +15,15 @@ trap 'bash scripts/registry.sh stop' EXIT
 export DRYDOCK_TEST_IMAGES="$IMAGES" DRYDOCK_TEST_REGISTRY=1
 mapfile -t FILES < <(find test -name '*.test.ts' | sort)
 log "node --test (${#FILES[@]} files)"
+MARK="$DD_TEST_HOME/tmp/tests-started.$$"
+touch "$MARK"
 node --import tsx --test --test-concurrency=2 --test-reporter=spec "${FILES[@]}"
+# The shared data is read-only input: a test that writes there (SQLite -shm/-wal files beside a
+# database opened by path, say) fails the run.
+SHARED_DIR="$DD_ROOT/../shared"
+if [ -d "$SHARED_DIR" ]; then
+  CHANGED=$(find "$SHARED_DIR/" -newer "$MARK" 2>/dev/null | head -5)
+  [ -z "$CHANGED" ] || die "tests wrote into ../shared: $CHANGED"
+fi
+rm -f "$MARK"
 log "all tests passed in $(elapsed "$T0")s"

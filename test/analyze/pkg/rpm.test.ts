@@ -79,10 +79,12 @@ interface Expected {
 
 function firstHeader(): Buffer {
   const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
-  const db = new Database(path.join(SHARED, DB, 'cbl-mariner-2.0/rpmdb.sqlite'), {
-    readonly: true,
-    fileMustExist: true,
-  });
+  // Opened from memory: SQLite would create -shm/-wal files beside a WAL database opened by path,
+  // and ../shared is read-only data. The copy is marked rollback-journal, as the analyzer does.
+  const buf = Buffer.from(readFileSync(path.join(SHARED, DB, 'cbl-mariner-2.0/rpmdb.sqlite')));
+  buf[18] = 1;
+  buf[19] = 1;
+  const db = new Database(buf, { readonly: true });
   const row = db.prepare('SELECT blob FROM Packages LIMIT 1').get() as { blob: Buffer };
   db.close();
   return row.blob;
