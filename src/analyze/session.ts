@@ -16,6 +16,7 @@ import { ImageError } from '../errors.js';
 import { normalizeEntryPath } from '../image/path.js';
 import type { EntrySink, TarEntry } from '../image/tar.js';
 import { debug } from '../log.js';
+import { Dispatcher } from './dispatch.js';
 import type { Analyzer, AnalyzerFile, LayerAnalysis } from './types.js';
 
 export interface SessionOptions {
@@ -133,10 +134,12 @@ export class AnalysisSession {
   private completed: Capture[] = [];
   private inMemory = new Map<string, Capture>();
   private current: Capture | undefined;
+  /** Finds the few analyzers whose matches() an entry needs (prefilters), in list order. */
+  private readonly dispatcher: Dispatcher;
 
   constructor(
     diffID: string,
-    private readonly analyzers: Analyzer[],
+    analyzers: Analyzer[],
     private readonly opts: SessionOptions,
     private readonly label: string,
   ) {
@@ -149,6 +152,7 @@ export class AnalysisSession {
       warnings: [],
     };
     if (opts.listFiles) this.result.files = [];
+    this.dispatcher = new Dispatcher(analyzers);
   }
 
   warn(msg: string): void {
@@ -199,7 +203,7 @@ export class AnalysisSession {
       this.result.files.push([p, TYPE_CHAR[e.type] ?? '?', e.size, e.mode & 0o7777, linkname]);
     const info = { type: e.type, size: e.size, mode: e.mode };
     let wanting: Analyzer[] | undefined;
-    for (const a of this.analyzers) {
+    for (const a of this.dispatcher.candidates(p, slash, base, e.mode)) {
       if (!a.matches(p, info)) continue;
       if (wanting) wanting.push(a);
       else wanting = [a];

@@ -27,6 +27,26 @@ export interface AnalyzerFile extends FileInfo {
   localPath?: string | undefined;
 }
 
+/**
+ * Which entries an analyzer can possibly want, declared so that a layer's million entries are
+ * dispatched with a Map lookup instead of asking every analyzer's `matches()` (see dispatch.ts).
+ * An entry is offered to `matches()` when ANY criterion admits it. It must admit every path
+ * `matches()` accepts (a superset; test/analyze/prefilter.test.ts checks it): a path it leaves out
+ * is never analyzed.
+ */
+export interface Prefilter {
+  /** Exact basenames ("yarn.lock"). */
+  readonly names?: readonly string[];
+  /** Basename prefixes up to the first '.' (the whole basename if it has none): "libnode". */
+  readonly stems?: readonly string[];
+  /** Basename suffixes (".jar", ".deps.json"; printable ASCII) matched on the lower-cased basename. */
+  readonly extensions?: readonly string[];
+  /** Directories (image-relative, no trailing '/') whose direct entries are all offered. */
+  readonly dirs?: readonly string[];
+  /** Entries with any of these mode bits set (0o111: executables). */
+  readonly modeBits?: number;
+}
+
 export interface Analyzer<R = unknown> {
   /** Stable name; results and cache entries are keyed by it. */
   readonly name: string;
@@ -34,7 +54,9 @@ export interface Analyzer<R = unknown> {
   readonly version: number;
   /** Largest file the analyzer reads (bytes); bigger matches are skipped with a warning. */
   readonly maxFileSize?: number;
-  /** Called for every entry of every layer: keep it cheap (string tests on the path). */
+  /** Narrows the entries `matches()` is asked about; without one it is asked about every entry. */
+  readonly prefilter?: Prefilter;
+  /** Called for the entries the prefilter admits (every entry without one): keep it cheap. */
   matches(path: string, info: { type: EntryType; size: number; mode: number }): boolean;
   /** Parses one file; the result must be JSON-serialisable (it is cached). */
   analyze(file: AnalyzerFile): Promise<R | undefined>;

@@ -75,6 +75,7 @@ export const cargoLockAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'cargo', purlType: 'cargo' },
   maxFileSize: 16 * 1024 * 1024,
+  prefilter: { names: ['Cargo.lock'] },
   // Lockfiles in Cargo's download caches belong to published crates, not to the application.
   matches: (path) =>
     (path === 'Cargo.lock' || path.endsWith('/Cargo.lock')) &&

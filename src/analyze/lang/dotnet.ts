@@ -68,6 +68,7 @@ export const dotnetDepsAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'dotnet-core', purlType: 'nuget' },
   maxFileSize: 32 * 1024 * 1024,
+  prefilter: { extensions: ['.deps.json'] },
   matches: (path, info) => info.type === 'file' && path.endsWith('.deps.json'),
   async analyze(file) {
     return parseDepsJson((await file.read()).toString('utf8'));

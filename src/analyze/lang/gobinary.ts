@@ -332,6 +332,8 @@ export const goBinaryAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'gobinary', purlType: 'golang' },
   maxFileSize: 200 * 1024 * 1024,
+  // Executables only: most entries of a layer skip the binary analyzers without a call.
+  prefilter: { modeBits: 0o111 },
   matches: (path, info) => isBinaryCandidate(path, info),
   async analyze(file) {
     const exe = await openShared(file, () => fileSource(file));

@@ -161,6 +161,7 @@ export const goModAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'gomod', purlType: 'golang' },
   maxFileSize: 8 * 1024 * 1024,
+  prefilter: { names: ['go.mod'] },
   // The module cache (GOPATH/pkg/mod) and vendor directories hold the go.mod files of dependencies.
   matches: (path) =>
     (path === 'go.mod' || path.endsWith('/go.mod')) &&

@@ -343,6 +343,7 @@ export const jarAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'jar', purlType: 'maven', group: 'Java' },
   maxFileSize: 512 * 1024 * 1024,
+  prefilter: { extensions: [...ARCHIVE_EXT] },
   matches: (path, info) => info.type === 'file' && isJavaArchive(path),
   async analyze(file) {
     const src: RandomAccess = file.readAt

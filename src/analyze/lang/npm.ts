@@ -81,6 +81,7 @@ export const npmLockAnalyzer: LangAnalyzer = {
   lang: { type: 'npm', purlType: 'npm' },
   maxFileSize: 64 * 1024 * 1024,
   // Lockfiles inside node_modules belong to published packages, not to the application.
+  prefilter: { names: [...LOCK_NAMES] },
   matches: (path) => LOCK_NAMES.has(baseName(path)) && !path.includes('node_modules/'),
   async analyze(file) {
     return parsePackageLock((await file.read()).toString('utf8'));
@@ -104,6 +105,7 @@ export const nodePkgAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'node-pkg', purlType: 'npm', group: 'Node.js' },
   maxFileSize: 4 * 1024 * 1024,
+  prefilter: { names: ['package.json'] },
   matches: (path) => isInstalledPackageJson(path),
   async analyze(file) {
     const json = JSON.parse((await file.read()).toString('utf8')) as unknown;

@@ -120,6 +120,7 @@ export const composerLockAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'composer', purlType: 'composer' },
   maxFileSize: 32 * 1024 * 1024,
+  prefilter: { names: ['composer.lock'] },
   matches: (path, info) => info.type === 'file' && isComposerLock(path),
   async analyze(file) {
     return parseComposerLock((await file.read()).toString('utf8'));
@@ -131,6 +132,7 @@ export const composerVendorAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'composer-vendor', purlType: 'composer' },
   maxFileSize: 32 * 1024 * 1024,
+  prefilter: { names: ['installed.json'] },
   matches: (path, info) => info.type === 'file' && isComposerInstalled(path),
   async analyze(file) {
     return parseInstalledJson((await file.read()).toString('utf8'));

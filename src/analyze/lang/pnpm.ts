@@ -270,6 +270,7 @@ export const pnpmLockAnalyzer: LangAnalyzer = {
   lang: { type: 'pnpm', purlType: 'npm' },
   maxFileSize: 64 * 1024 * 1024,
   // Lockfiles inside node_modules belong to published packages, not to the application.
+  prefilter: { names: ['pnpm-lock.yaml'] },
   matches: (path) => baseName(path) === 'pnpm-lock.yaml' && !path.includes('node_modules/'),
   async analyze(file) {
     return parsePnpmLock((await file.read()).toString('utf8'));

@@ -347,6 +347,7 @@ export const pipRequirementsAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'pip', purlType: 'pypi' },
   maxFileSize: 8 * 1024 * 1024,
+  prefilter: { extensions: ['.txt'] },
   matches: (path, info) => info.type === 'file' && isRequirementsFile(path),
   async analyze(file) {
     return parseRequirements(decodeText(await file.read()));
@@ -397,6 +398,7 @@ export const pipenvAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'pipenv', purlType: 'pypi' },
   maxFileSize: 32 * 1024 * 1024,
+  prefilter: { names: ['Pipfile.lock'] },
   matches: (path, info) => info.type === 'file' && baseName(path) === 'Pipfile.lock',
   async analyze(file) {
     return parsePipfileLock((await file.read()).toString('utf8'));
@@ -446,6 +448,7 @@ export const poetryAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'poetry', purlType: 'pypi' },
   maxFileSize: 16 * 1024 * 1024,
+  prefilter: { names: ['poetry.lock'] },
   matches: (path, info) => info.type === 'file' && baseName(path) === 'poetry.lock',
   async analyze(file) {
     return parsePoetryLock(tomlDoc(await file.read()));
@@ -560,6 +563,7 @@ export const uvAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'uv', purlType: 'pypi' },
   maxFileSize: 16 * 1024 * 1024,
+  prefilter: { names: ['uv.lock'] },
   matches: (path, info) => info.type === 'file' && baseName(path) === 'uv.lock',
   async analyze(file) {
     return parseUvLock(tomlDoc(await file.read()));
@@ -591,6 +595,8 @@ export const pylockAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'pylock', purlType: 'pypi' },
   maxFileSize: 16 * 1024 * 1024,
+  // pylock.toml and pylock.<name>.toml
+  prefilter: { stems: ['pylock'] },
   matches: (path, info) => info.type === 'file' && isPylockFile(path),
   async analyze(file) {
     return parsePylock(tomlDoc(await file.read()));

@@ -39,6 +39,7 @@ export const pythonPkgAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'python-pkg', purlType: 'pypi', group: 'Python' },
   maxFileSize: 8 * 1024 * 1024,
+  prefilter: { names: ['METADATA', 'PKG-INFO'], extensions: ['.egg-info'] },
   matches: (path, info) => info.type === 'file' && isPythonMetadata(path),
   async analyze(file) {
     return parsePythonMetadata((await file.read()).toString('utf8'));

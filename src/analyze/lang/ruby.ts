@@ -119,6 +119,7 @@ export const bundlerAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'bundler', purlType: 'gem' },
   maxFileSize: 16 * 1024 * 1024,
+  prefilter: { names: ['Gemfile.lock', 'gems.locked'] },
   matches: (path, info) => info.type === 'file' && isGemfileLock(path),
   async analyze(file) {
     return parseGemfileLock((await file.read()).toString('utf8'));
@@ -665,6 +666,7 @@ export const gemspecAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'gemspec', purlType: 'gem', group: 'Ruby' },
   maxFileSize: 2 * 1024 * 1024,
+  prefilter: { extensions: ['.gemspec'] },
   matches: (path, info) => info.type === 'file' && isInstalledGemspec(path),
   async analyze(file) {
     return parseGemspec((await file.read()).toString('utf8'));

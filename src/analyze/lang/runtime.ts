@@ -80,6 +80,8 @@ export const nodeRuntimeAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: TYPE, purlType: 'generic', group: GROUP },
   maxFileSize: 256 * 1024 * 1024,
+  // bin/node, bin/nodejs and libnode.so.N
+  prefilter: { names: ['node', 'nodejs'], stems: ['libnode'] },
   matches: (path, info) => info.type === 'file' && isNodeBinaryPath(path, info.mode),
   async analyze(file) {
     if (!(await head(file, 4)).equals(Buffer.from('\x7fELF', 'latin1'))) return undefined;
@@ -102,6 +104,7 @@ export const pythonRuntimeAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: TYPE, purlType: 'generic', group: GROUP },
   maxFileSize: 64 * 1024,
+  prefilter: { names: ['patchlevel.h'] },
   matches: (path, info) =>
     info.type === 'file' && info.size <= 64 * 1024 && path.endsWith('/patchlevel.h') && PY_HEADER.test(path),
   async analyze(file) {
@@ -128,6 +131,7 @@ export const rubyRuntimeAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: TYPE, purlType: 'generic', group: GROUP },
   maxFileSize: 1024 * 1024,
+  prefilter: { names: ['rbconfig.rb'] },
   matches: (path, info) =>
     info.type === 'file' && info.size <= 1024 * 1024 && path.endsWith('/rbconfig.rb') && RBCONFIG.test(path),
   async analyze(file) {
@@ -156,6 +160,7 @@ export const javaRuntimeAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: TYPE, purlType: 'generic', group: GROUP },
   maxFileSize: 64 * 1024,
+  prefilter: { names: ['release'] },
   // Any file named "release" (JDKs live anywhere); the content decides. Small ones only: a big
   // file of that name is something else, and skipping it here avoids a size warning.
   matches: (path, info) => info.type === 'file' && info.size <= 64 * 1024 && path.endsWith('/release'),
@@ -179,6 +184,7 @@ export const goRuntimeAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: TYPE, purlType: 'golang', group: GROUP },
   maxFileSize: 4096,
+  prefilter: { names: ['VERSION'] },
   // Any small file named VERSION; only a GOROOT's starts with "go1.".
   matches: (path, info) =>
     info.type === 'file' && info.size <= 4096 && (path === 'VERSION' || path.endsWith('/VERSION')),

@@ -71,6 +71,7 @@ export const rustBinaryAnalyzer: LangAnalyzer = {
   version: 1,
   lang: { type: 'rustbinary', purlType: 'cargo' },
   maxFileSize: 200 * 1024 * 1024,
+  prefilter: { modeBits: 0o111 },
   matches: (path, info) => isBinaryCandidate(path, info),
   async analyze(file) {
     const exe = await openShared(file, () => fileSource(file));

@@ -235,6 +235,7 @@ export const yarnLockAnalyzer: LangAnalyzer = {
   lang: { type: 'yarn', purlType: 'npm' },
   maxFileSize: 64 * 1024 * 1024,
   // Lockfiles inside node_modules belong to published packages, not to the application.
+  prefilter: { names: ['yarn.lock'] },
   matches: (path) => baseName(path) === 'yarn.lock' && !path.includes('node_modules/'),
   async analyze(file) {
     return parseYarnLock((await file.read()).toString('utf8'));

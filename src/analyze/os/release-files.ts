@@ -46,6 +46,7 @@ export const releaseFileAnalyzer: Analyzer<ReleaseFile> = {
   name: 'os-release',
   version: 1,
   maxFileSize: 64 * 1024,
+  prefilter: { names: [...PATHS].map((p) => p.slice(p.lastIndexOf('/') + 1)) },
   matches: (path) => PATHS.has(path),
   async analyze(file) {
     const text = (await file.read()).toString('utf8');

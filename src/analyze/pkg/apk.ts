@@ -80,6 +80,7 @@ export const apkAnalyzer: Analyzer<ApkPackage[]> = {
   name: 'apk',
   version: 2,
   maxFileSize: 64 * 1024 * 1024,
+  prefilter: { names: ['installed'] },
   matches: (path) => path === APK_DB,
   async analyze(file) {
     const packages = parseApkInstalled((await file.read()).toString('utf8'));

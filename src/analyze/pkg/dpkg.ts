@@ -101,6 +101,7 @@ export const dpkgAnalyzer: Analyzer<DpkgPackage[]> = {
   name: 'dpkg',
   version: 1,
   maxFileSize: 128 * 1024 * 1024,
+  prefilter: { names: ['status'], dirs: [DPKG_STATUS_D.slice(0, -1)] },
   matches: (path) => path === DPKG_STATUS || isDpkgStatusD(path),
   async analyze(file) {
     const text = (await file.read()).toString('utf8');
@@ -125,6 +126,7 @@ export const dpkgFilesAnalyzer: Analyzer<string[]> = {
   name: 'dpkg-files',
   version: 1,
   maxFileSize: 64 * 1024 * 1024,
+  prefilter: { extensions: ['.list'] },
   matches: (path, info) => info.type === 'file' && isDpkgFileList(path),
   async analyze(file) {
     const relevant = await languagePathFilter();

@@ -114,6 +114,7 @@ export const rpmAnalyzer: Analyzer<RpmDbResult> = {
   name: 'rpm',
   version: 4,
   maxFileSize: 512 * 1024 * 1024,
+  prefilter: { names: [...ALL].map((p) => p.slice(p.lastIndexOf('/') + 1)) },
   matches: (path) => ALL.has(path),
   async analyze(file) {
     const format = RPM_SQLITE.includes(file.path) ? 'sqlite' : RPM_BDB.includes(file.path) ? 'bdb' : 'ndb';
