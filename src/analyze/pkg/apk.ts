@@ -78,7 +78,7 @@ export function parseApkInstalled(text: string): ApkPackage[] {
 
 export const apkAnalyzer: Analyzer<ApkPackage[]> = {
   name: 'apk',
-  version: 2,
+  version: 3,
   maxFileSize: 64 * 1024 * 1024,
   prefilter: { names: ['installed'] },
   matches: (path) => path === APK_DB,

@@ -124,7 +124,7 @@ export function isDpkgFileList(path: string): boolean {
  */
 export const dpkgFilesAnalyzer: Analyzer<string[]> = {
   name: 'dpkg-files',
-  version: 1,
+  version: 2,
   maxFileSize: 64 * 1024 * 1024,
   prefilter: { extensions: ['.list'] },
   matches: (path, info) => info.type === 'file' && isDpkgFileList(path),

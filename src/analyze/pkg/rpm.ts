@@ -112,7 +112,7 @@ export interface RpmDbResult {
 
 export const rpmAnalyzer: Analyzer<RpmDbResult> = {
   name: 'rpm',
-  version: 4,
+  version: 5,
   maxFileSize: 512 * 1024 * 1024,
   prefilter: { names: [...ALL].map((p) => p.slice(p.lastIndexOf('/') + 1)) },
   matches: (path) => ALL.has(path),
