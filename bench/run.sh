@@ -6,7 +6,7 @@
 #   4. a generated layer with 1,000,000 small files: time vs gzip|tar -t, peak RSS
 #   5. inventory: a generated image of 100,000 files (dpkg, 3,000 node_modules packages, 1,500
 #      Python distributions, a 5,000-entry package-lock.json) vs gzip|tar -t; cold / warm; RSS
-#   6. inventory of the largest rpm database we build (bench/rpmdb.sh: 3,000 packages, 90,000
+#   6. inventory of the largest rpm database we build (bench/rpmdb.sh: 10,000 packages, 400,000
 #      files; SQLite and Berkeley DB) vs `rpm -qa` of the same database, peak RSS
 # Usage: bench/run.sh [RUNS]   (default 3; medians reported). Writes bench/results/latest.md.
 . "$(dirname "$0")/../scripts/lib.sh"
@@ -24,7 +24,7 @@ for k in big many inventory; do
     node --import tsx bench/generate.ts "$k" "$BENCH/$k-$GEN_HASH" >/dev/null
   fi
 done
-RPMDB=$(bash bench/rpmdb.sh 3000 30)
+RPMDB=$(bash bench/rpmdb.sh 10000 40)
 TMP=$(mktemp -d "$DD_TEST_HOME/tmp/bench.XXXXXX")
 bash scripts/registry.sh start "$IMAGES" >/dev/null 2>&1
 trap 'rm -rf "$TMP"; bash scripts/registry.sh stop >/dev/null 2>&1' EXIT
