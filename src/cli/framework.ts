@@ -27,6 +27,8 @@ export interface ArgSpec {
   name: string;
   description: string;
   required?: boolean;
+  /** The last argument may repeat ("db import PATH..."). */
+  variadic?: boolean;
 }
 
 export type Options = Record<string, OptionValue>;
@@ -104,7 +106,9 @@ export function helpText(program: ProgramSpec, path: CommandSpec[]): string {
     lines.push('', `Run "${program.name} <command> --help" for a command's options.`);
     return `${lines.join('\n')}\n`;
   }
-  const argsUsage = (cmd.args ?? []).map((a) => (a.required ? `<${a.name}>` : `[${a.name}]`)).join(' ');
+  const argsUsage = (cmd.args ?? [])
+    .map((a) => `${a.required ? `<${a.name}>` : `[${a.name}]`}${a.variadic ? '...' : ''}`)
+    .join(' ');
   if (cmd.subcommands) {
     lines.push(`Usage: ${prefix} <command> ...`, '', cmd.description ?? cmd.summary, '', 'Commands:');
     const w = Math.max(...cmd.subcommands.map((c) => c.name.length));
@@ -237,7 +241,7 @@ export async function runProgram(program: ProgramSpec, argv: string[]): Promise<
   const required = specArgs.filter((a) => a.required).length;
   if (args.length < required)
     throw usageError(`missing ${specArgs[args.length]?.name ?? 'argument'}`, helpPath);
-  if (args.length > specArgs.length)
+  if (args.length > specArgs.length && !specArgs[specArgs.length - 1]?.variadic)
     throw usageError(`unexpected argument "${args[specArgs.length]}"`, helpPath);
   return cmd.run(args, opts);
 }

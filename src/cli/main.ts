@@ -187,12 +187,81 @@ const SBOM_COMMANDS: CommandSpec[] = [
   },
 ];
 
+const DB_OPTIONS: OptionSpec[] = [
+  {
+    name: 'db',
+    type: 'string',
+    valueName: 'path',
+    description: 'the vulnerability database (default <cache dir>/db/drydock.db)',
+  },
+  {
+    name: 'cache-dir',
+    type: 'string',
+    valueName: 'dir',
+    description: 'cache directory (default $DRYDOCK_CACHE_DIR or ~/.cache/drydock)',
+  },
+];
+
+const DB_COMMANDS: CommandSpec[] = [
+  {
+    name: 'db',
+    summary: 'the local vulnerability database: import feeds, status, export',
+    subcommands: [
+      {
+        name: 'import',
+        summary: 'load vulnerability feeds from files or directories (format detected from content)',
+        description:
+          'Load feeds: OSV (JSON/YAML), Debian tracker JSON, Alpine secdb, RubySec, FriendsOfPHP, RustSec,\n' +
+          'Red Hat CSAF/VEX, NVD. Each format found under a path is one feed; an unchanged feed is skipped.\n' +
+          'One argument that is a database written by "db export" replaces the local database.',
+        args: [
+          {
+            name: 'path',
+            description: 'feed files or directories, or an exported database',
+            required: true,
+            variadic: true,
+          },
+        ],
+        options: [
+          ...DB_OPTIONS,
+          { name: 'force', type: 'boolean', description: 're-import unchanged feeds' },
+        ],
+        examples: ['drydock db import ./advisory-db ./secdb', 'drydock db import drydock-db.sqlite'],
+        run: async (args, o) => (await import('./commands/db.js')).runDbImport(args, o),
+      },
+      {
+        name: 'status',
+        summary: 'feeds, their age and counts, schema version',
+        options: [
+          ...DB_OPTIONS,
+          {
+            name: 'format',
+            short: 'f',
+            type: 'string',
+            description: 'output format',
+            choices: ['table', 'json'],
+            default: 'table',
+          },
+        ],
+        run: async (_args, o) => (await import('./commands/db.js')).runDbStatus(o),
+      },
+      {
+        name: 'export',
+        summary: 'write the database to one file (an offline bundle for "db import")',
+        args: [{ name: 'file', description: 'the file to write', required: true }],
+        options: DB_OPTIONS,
+        run: async (args, o) => (await import('./commands/db.js')).runDbExport(args[0] as string, o),
+      },
+    ],
+  },
+];
+
 export const PROGRAM: ProgramSpec = {
   name: 'drydock',
   version: VERSION,
   summary: 'container security: scan images, audit runtime hardening, verify registry trust',
   globalOptions: GLOBAL,
-  commands: [...COMMANDS, ...SBOM_COMMANDS],
+  commands: [...COMMANDS, ...SBOM_COMMANDS, ...DB_COMMANDS],
   onGlobals: (o) => {
     if (o.debug) setDebug(true);
     if (o.quiet) setQuiet(true);

@@ -1,0 +1,114 @@
+// `drydock db import|status|export`: the local vulnerability database.
+
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { defaultCacheDir } from '../../cache/layer-cache.js';
+import { EXIT_OK, UserError } from '../../errors.js';
+import { warn } from '../../log.js';
+import { importPaths } from '../../vulndb/import.js';
+import { VulnStore } from '../../vulndb/store.js';
+import type { Options } from '../framework.js';
+import { emit } from './scan.js';
+
+/** --db, else <cache dir>/db/drydock.db. */
+export function dbPath(o: Options): string {
+  if (typeof o.db === 'string') return path.resolve(o.db);
+  const cache = typeof o.cacheDir === 'string' ? o.cacheDir : defaultCacheDir();
+  return path.join(cache, 'db', 'drydock.db');
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+function isSqliteFile(p: string): boolean {
+  try {
+    const b = readFileSync(p, { flag: 'r' }).subarray(0, 16);
+    return b.toString('latin1') === SQLITE_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+export async function runDbImport(paths: string[], o: Options): Promise<number> {
+  const db = dbPath(o);
+  // One argument that is an exported database: it replaces the local one (offline bundle).
+  if (paths.length === 1 && isSqliteFile(paths[0] as string)) {
+    const src = VulnStore.open(path.resolve(paths[0] as string), { readonly: true });
+    const st = src.status();
+    src.close();
+    mkdirSync(path.dirname(db), { recursive: true });
+    const tmp = `${db}.import-${process.pid}`;
+    copyFileSync(paths[0] as string, tmp);
+    renameSync(tmp, db);
+    process.stderr.write(
+      `drydock: database ${db} replaced by ${paths[0]}: ${st.feeds.length} feed(s), ${st.advisories} advisories\n`,
+    );
+    return EXIT_OK;
+  }
+  for (const p of paths) if (!existsSync(p)) throw new UserError(`${p}: no such file or directory`);
+  mkdirSync(path.dirname(db), { recursive: true });
+  const store = VulnStore.open(db, { create: true });
+  try {
+    const report = importPaths(store, paths, { force: !!o.force });
+    for (const e of report.errors) warn(e);
+    for (const f of report.feeds) {
+      process.stderr.write(
+        `drydock: ${f.name}: ${f.skipped ? 'unchanged, skipped' : `${f.advisories} advisories, ${f.details} details${f.errors ? `, ${f.errors} file(s) skipped` : ''}`}\n`,
+      );
+    }
+    if (report.feeds.length === 0)
+      throw new UserError(
+        `no vulnerability feed found in ${paths.join(', ')} (${report.unrecognised} file(s) not recognised)`,
+      );
+  } finally {
+    store.close();
+  }
+  return EXIT_OK;
+}
+
+export async function runDbStatus(o: Options): Promise<number> {
+  const db = dbPath(o);
+  if (!existsSync(db))
+    throw new UserError(`no vulnerability database at ${db}: run "drydock db import" or "db update"`);
+  const store = VulnStore.open(db, { readonly: true });
+  const st = store.status();
+  store.close();
+  if (o.format === 'json') {
+    await emit(`${JSON.stringify(st, null, 2)}\n`, undefined);
+    return EXIT_OK;
+  }
+  const lines = [
+    `database: ${st.path}`,
+    `schema:   ${st.schemaVersion}`,
+    `built:    ${st.builtAt ?? '-'}`,
+    `records:  ${st.advisories} advisories, ${st.details} vulnerability details`,
+    '',
+    'feeds:',
+  ];
+  const w = Math.max(4, ...st.feeds.map((f) => f.name.length));
+  for (const f of st.feeds)
+    lines.push(
+      `  ${f.name.padEnd(w)}  ${String(f.advisories).padStart(7)} adv  ${String(f.details).padStart(7)} det  ${f.importedAt}${f.errors ? `  ${f.errors} file(s) skipped` : ''}`,
+    );
+  await emit(`${lines.join('\n')}\n`, undefined);
+  return EXIT_OK;
+}
+
+export async function runDbExport(file: string, o: Options): Promise<number> {
+  const db = dbPath(o);
+  if (!existsSync(db)) throw new UserError(`no vulnerability database at ${db}`);
+  const dest = path.resolve(file);
+  const tmp = `${dest}.tmp-${process.pid}`;
+  const store = VulnStore.open(db, { readonly: true });
+  try {
+    rmSync(tmp, { force: true });
+    store.copyTo(tmp);
+    renameSync(tmp, dest);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new UserError(`cannot write ${file}: ${(e as Error).message}`, { cause: e });
+  } finally {
+    store.close();
+  }
+  process.stderr.write(`drydock: exported ${db} to ${dest}\n`);
+  return EXIT_OK;
+}
