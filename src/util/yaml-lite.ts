@@ -312,7 +312,9 @@ class Parser {
       const ind = this.indentOf(line, this.i);
       const t = line.slice(ind).trimEnd();
       if (ind <= indent || t[0] === '#') break;
-      if (plainKeyEnd(t, 0) >= 0 || isSeqItem(t)) this.fail('bad indentation');
+      // A deeper "- text" line continues the scalar: only its first line may not start with "- "
+      // (PyYAML wraps prose this way: "details: ... Heartex\n  - Label Studio ...").
+      if (plainKeyEnd(t, 0) >= 0) this.fail('bad indentation');
       value += blanks ? '\n'.repeat(blanks) : ' ';
       value += stripComment(t);
       blanks = 0;

@@ -32,7 +32,8 @@ function roundup30(x: number): number {
  */
 export function cvss3BaseScore(vector: string): number | undefined {
   if (vector.length > 200) return undefined;
-  const parts = vector.split('/');
+  // Some feeds end the vector with a stray '/'.
+  const parts = (vector.endsWith('/') ? vector.slice(0, -1) : vector).split('/');
   const head = parts.shift();
   if (head !== 'CVSS:3.1' && head !== 'CVSS:3.0') return undefined;
   const m = new Map<string, string>();

@@ -115,6 +115,14 @@ describe('yaml-lite refuses what lockfiles never hold', () => {
     });
   }
 
+  it('a deeper "- " line continues a plain scalar (PyYAML wraps prose so; its own output here)', () => {
+    // python3 yaml 6.0.3, BaseLoader: the PyPI advisory database's files are written this way
+    assert.deepEqual(parseYaml('a: x\n  - y\nb: c\n'), { a: 'x - y', b: 'c' });
+    assert.deepEqual(parseYaml('- foo\n  - bar\n'), ['foo - bar']);
+    assert.deepEqual(parseYaml('k:\n  - x\n    - y\n'), { k: ['x - y'] });
+    assert.throws(() => parseYaml('a: x\n- y\n'), YamlError); // at the key's column it is no continuation
+  });
+
   it('repeated keys replace earlier ones only when asked (yarn berry tolerates them)', () => {
     assert.deepEqual(parseYaml('a: 1\na: 2\n', { allowDuplicateKeys: true }), { a: '2' });
   });
