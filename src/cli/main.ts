@@ -59,6 +59,44 @@ const SCAN_OPTIONS: OptionSpec[] = [
     parse: parsers.int(0, 255),
   },
   {
+    name: 'db',
+    type: 'string',
+    valueName: 'path',
+    description: 'the vulnerability database (default <cache dir>/db/drydock.db)',
+  },
+  {
+    name: 'scanners',
+    type: 'string',
+    valueName: 'list',
+    description: 'what to look for: vuln (default), or none for the inventory alone',
+    choices: ['vuln', 'none'],
+    default: 'vuln',
+  },
+  {
+    name: 'severity',
+    short: 's',
+    type: 'string',
+    valueName: 'list',
+    description: 'report only these severities (CRITICAL,HIGH,MEDIUM,LOW,UNKNOWN)',
+  },
+  {
+    name: 'ignore-unfixed',
+    type: 'boolean',
+    description: 'report only vulnerabilities with a fixed version',
+  },
+  {
+    name: 'ignore-status',
+    type: 'string',
+    valueName: 'list',
+    description:
+      'drop findings with these statuses (affected,will_not_fix,fix_deferred,end_of_life,under_investigation,fixed)',
+  },
+  {
+    name: 'offline',
+    type: 'boolean',
+    description: 'never download vulnerability data (a scan never does; accepted for CI scripts)',
+  },
+  {
     name: 'max-layer-size',
     type: 'string',
     valueName: 'size',

@@ -3,10 +3,63 @@
 import { eolDate, isEndOfLife } from '../inventory/eol.js';
 import type { Package } from '../inventory/packages.js';
 import { splitDebVersion } from '../inventory/packages.js';
+import type { Finding } from '../match/match.js';
 import type { ScanResult } from '../scan/scan.js';
 import { langGroups, OS_TYPES } from './groups.js';
 
 const ANALYZED_BY: Record<string, string> = { deb: 'dpkg', apk: 'apk', rpm: 'rpm' };
+
+const SOURCE_NAMES: Record<string, string> = {
+  'debian-tracker': 'Debian Security Tracker',
+  'debian-dsa': 'Debian Security Advisories',
+  'alpine-secdb': 'Alpine Secdb',
+  osv: 'OSV',
+  rubysec: 'Ruby Advisory Database',
+  friendsofphp: 'PHP Security Advisories Database',
+  rustsec: 'RustSec Advisory Database',
+  'redhat-csaf': 'Red Hat CSAF VEX',
+  nvd: 'NVD',
+};
+
+/** One finding in Trivy's Vulnerabilities[] shape, plus drydock's reason for the match. */
+function vulnJson(f: Finding): Record<string, unknown> {
+  const p = f.pkg;
+  const out: Record<string, unknown> = {
+    VulnerabilityID: f.id,
+    PkgID: `${p.name}@${p.version}`,
+    PkgName: p.name,
+    PkgPath: OS_TYPES.has(p.type) ? undefined : p.filePath,
+    PkgIdentifier: { PURL: p.purl },
+    InstalledVersion: p.version,
+  };
+  if (f.fixedVersion) out.FixedVersion = f.fixedVersion;
+  out.Status = f.status;
+  const layer = layerJson(p);
+  if (layer) out.Layer = layer;
+  out.SeveritySource = f.severitySource;
+  if (f.url) out.PrimaryURL = f.url;
+  out.DataSource = { ID: f.dataSource, Name: SOURCE_NAMES[f.dataSource] ?? f.dataSource };
+  if (f.title) out.Title = f.title;
+  if (f.description) out.Description = f.description;
+  out.Severity = f.severity;
+  if (f.cvss.length > 0) {
+    const cvss: Record<string, Record<string, unknown>> = {};
+    for (const c of f.cvss) {
+      const e = cvss[c.source] ?? {};
+      const k = c.version.startsWith('2') ? 'V2' : c.version.startsWith('4') ? 'V40' : 'V3';
+      e[`${k}Vector`] = c.vector;
+      if (c.score !== undefined) e[`${k}Score`] = c.score;
+      cvss[c.source] = e;
+    }
+    out.CVSS = cvss;
+  }
+  if (f.aliases.length > 0) out.VendorIDs = f.aliases;
+  if (f.references?.length) out.References = f.references;
+  if (f.published) out.PublishedDate = f.published;
+  if (f.modified) out.LastModifiedDate = f.modified;
+  out.MatchReason = f.why;
+  return out;
+}
 export interface ReportOptions {
   listAllPkgs: boolean;
   /** The time end-of-life dates are compared with. */
@@ -100,14 +153,15 @@ export function buildReport(r: ScanResult, opts: ReportOptions): Record<string, 
       Type: r.os?.family ?? (osPkgs[0]?.type === 'apk' ? 'alpine' : 'debian'),
     };
     if (opts.listAllPkgs) res.Packages = osPkgs.map(packageJson);
-    res.Vulnerabilities = [];
+    res.Vulnerabilities = (r.vulnerabilities ?? []).filter((f) => OS_TYPES.has(f.pkg.type)).map(vulnJson);
     results.push(res);
   }
   // Language packages: one result per lockfile or binary, one per ecosystem of installed packages.
   for (const g of langGroups(r.packages)) {
     const res: Record<string, unknown> = { Target: g.target, Class: 'lang-pkgs', Type: g.type };
     if (opts.listAllPkgs) res.Packages = g.pkgs.map(packageJson);
-    res.Vulnerabilities = [];
+    const mine = new Set(g.pkgs);
+    res.Vulnerabilities = (r.vulnerabilities ?? []).filter((f) => mine.has(f.pkg)).map(vulnJson);
     results.push(res);
   }
   const report: Record<string, unknown> = {

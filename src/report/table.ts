@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { eolDate, isEndOfLife } from '../inventory/eol.js';
 import type { Package } from '../inventory/packages.js';
+import type { Finding } from '../match/match.js';
 import type { ScanResult } from '../scan/scan.js';
 import { langGroups, OS_TYPES } from './groups.js';
 
@@ -63,6 +64,7 @@ export function renderTable(r: ScanResult, opts: { listAllPkgs: boolean; color: 
     if (osPkgs.length > 0) section(r.os ? `${r.os.family} ${r.os.name}` : 'OS', 'OS packages', osPkgs);
     for (const g of langGroups(r.packages)) section(g.target, g.type, g.pkgs);
   }
+  if (r.vulnerabilities) renderVulns(r, lines, c);
   if (r.warnings.length > 0) {
     lines.push('');
     lines.push(c.yellow(`Warnings (${r.warnings.length})`));
@@ -70,4 +72,50 @@ export function renderTable(r: ScanResult, opts: { listAllPkgs: boolean; color: 
     if (r.warnings.length > 20) lines.push(`  ... ${r.warnings.length - 20} more (see --format json)`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+const SEVERITY_ORDER = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
+
+/** Findings per target (OS, then each lockfile or ecosystem), most severe first, with a summary line. */
+function renderVulns(
+  r: ScanResult,
+  lines: string[],
+  c: Pick<Colors, 'bold' | 'red' | 'yellow' | 'cyan' | 'dim'>,
+): void {
+  const all = r.vulnerabilities ?? [];
+  const paint: Record<string, (s: string) => string> = {
+    CRITICAL: (s) => c.bold(c.red(s)),
+    HIGH: c.red,
+    MEDIUM: c.yellow,
+    LOW: c.cyan,
+    UNKNOWN: c.dim,
+  };
+  const summary = (fs: readonly Finding[]) =>
+    `${fs.length} (${SEVERITY_ORDER.map((s) => `${s}: ${fs.filter((f) => f.severity === s).length}`).join(', ')})`;
+  lines.push('');
+  lines.push(`${c.bold('Vulnerabilities')}  ${summary(all)}`);
+  const targets: { title: string; findings: Finding[] }[] = [];
+  const osF = all.filter((f) => OS_TYPES.has(f.pkg.type));
+  if (osF.length > 0)
+    targets.push({ title: r.os ? `${r.os.family} ${r.os.name}` : 'OS packages', findings: osF });
+  for (const g of langGroups(r.packages)) {
+    const mine = new Set(g.pkgs);
+    const fs = all.filter((f) => mine.has(f.pkg));
+    if (fs.length > 0) targets.push({ title: `${g.target} (${g.type})`, findings: fs });
+  }
+  for (const t of targets) {
+    lines.push('');
+    lines.push(`${c.bold(t.title)}  ${summary(t.findings)}`);
+    const wId = Math.min(24, Math.max(...t.findings.map((f) => f.id.length)));
+    const wPkg = Math.min(30, Math.max(...t.findings.map((f) => f.pkg.name.length)));
+    const wVer = Math.min(30, Math.max(...t.findings.map((f) => f.installedVersion.length)));
+    const wFix = Math.min(30, Math.max(5, ...t.findings.map((f) => (f.fixedVersion ?? '').length)));
+    for (const f of t.findings) {
+      const sev = (paint[f.severity] ?? String)(pad(f.severity, 8));
+      const title = (f.title ?? '').replace(/\s+/g, ' ').slice(0, 60);
+      lines.push(
+        `  ${pad(f.id, wId)}  ${sev}  ${pad(f.pkg.name, wPkg)}  ${pad(f.installedVersion, wVer)}  ${pad(f.fixedVersion ?? f.status.replace(/_/g, ' '), wFix)}  ${title}`,
+      );
+    }
+  }
 }

@@ -18,6 +18,7 @@ import { eolDate, isEndOfLife } from '../inventory/eol.js';
 import { detectOS, type OSInfo } from '../inventory/os.js';
 import { type LayerInfo, langPackages, osPackages, type Package } from '../inventory/packages.js';
 import { debug, warn } from '../log.js';
+import type { Finding } from '../match/match.js';
 import { noProgress, type Progress } from './progress.js';
 
 const OS_PKG_TYPES = new Set(['deb', 'apk', 'rpm']);
@@ -76,6 +77,8 @@ export interface ScanResult {
   files: MergedFile[] | undefined;
   warnings: string[];
   stats: { layers: number; analyzed: number; cached: number; ms: number };
+  /** Set when the scan matched vulnerabilities (the inventory-only commands leave it unset). */
+  vulnerabilities?: Finding[];
 }
 
 /** Runs `fn` over items with at most `n` in flight; the first failure stops new work. */

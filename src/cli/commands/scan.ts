@@ -6,11 +6,12 @@ import { describe, EXIT_OK, UserError } from '../../errors.js';
 import { DEFAULT_DECOMPRESS_LIMITS } from '../../image/limits.js';
 import { parsePlatform } from '../../image/manifest.js';
 import { openImage } from '../../image/source/open.js';
-import { debug, isDebug } from '../../log.js';
+import { debug, isDebug, warn } from '../../log.js';
 import { buildReport } from '../../report/json.js';
 import { renderTable } from '../../report/table.js';
 import { TtyProgress } from '../../scan/progress.js';
 import { type ScanResult, scanImage } from '../../scan/scan.js';
+import { type Severity, STATUSES } from '../../vulndb/types.js';
 import type { Options } from '../framework.js';
 
 /** Writes the report atomically: an existing file is only replaced by a complete new one. */
@@ -65,14 +66,47 @@ export async function scanTarget<T>(
   }
 }
 
+const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'];
+
+function listOption<T extends string>(value: unknown, allowed: readonly T[], flag: string): T[] | undefined {
+  if (typeof value !== 'string') return undefined;
+  const items = value
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const x of items)
+    if (!(allowed as readonly string[]).includes(x))
+      throw new UserError(`--${flag}: unknown value "${x}" (one of ${allowed.join(', ')})`);
+  return items as T[];
+}
+
 export async function runScan(target: string, o: Options, kindPrefix = ''): Promise<number> {
+  // Options are checked before the (possibly long) scan starts.
+  const severities = listOption(
+    typeof o.severity === 'string' ? o.severity.toUpperCase() : undefined,
+    SEVERITIES,
+    'severity',
+  );
+  const ignoreStatuses = listOption(o.ignoreStatus, STATUSES, 'ignore-status');
   return scanTarget(target, o, kindPrefix, async (result) => {
+    if (o.scanners !== 'none') {
+      const { addVulnerabilities } = await import('../../scan/vulns.js');
+      const { dbPath } = await import('./db.js');
+      addVulnerabilities(result, {
+        dbPath: dbPath(o),
+        severities,
+        ignoreUnfixed: !!o.ignoreUnfixed,
+        ignoreStatuses,
+      });
+      for (const w of result.warnings.filter((x) => x.includes('vulnerability database'))) warn(w);
+    }
     const output = o.output as string | undefined;
     const text =
       o.format === 'json'
         ? `${JSON.stringify(buildReport(result, { listAllPkgs: !!o.listAllPkgs }), null, 2)}\n`
         : renderTable(result, { listAllPkgs: !!o.listAllPkgs, color: !output && !!process.stdout.isTTY });
     await emit(text, output);
-    return EXIT_OK;
+    const exitCode = (o.exitCode as number | undefined) ?? 0;
+    return exitCode > 0 && (result.vulnerabilities?.length ?? 0) > 0 ? exitCode : EXIT_OK;
   });
 }

@@ -1,0 +1,56 @@
+// The vulnerability step of a scan: open the local database (never downloading anything here),
+// match, filter, and say so loudly when there is no database rather than report zero findings.
+
+import { existsSync } from 'node:fs';
+import { type Finding, matchPackages } from '../match/match.js';
+import { VulnStore } from '../vulndb/store.js';
+import type { Severity, Status } from '../vulndb/types.js';
+import type { ScanResult } from './scan.js';
+
+export interface VulnOptions {
+  dbPath: string;
+  /** Only these severities are reported (default: all). */
+  severities?: Severity[];
+  /** Drop findings that have no fixed version. */
+  ignoreUnfixed?: boolean;
+  /** Drop findings with these statuses. */
+  ignoreStatuses?: Status[];
+  now?: Date;
+  /** A database older than this gives a warning (default 7 days). */
+  staleAfterMs?: number;
+}
+
+/** Adds `vulnerabilities` (and any warnings) to the scan result. */
+export function addVulnerabilities(r: ScanResult, o: VulnOptions): void {
+  if (!existsSync(o.dbPath)) {
+    r.warnings.push(
+      `no vulnerability database at ${o.dbPath}: only the inventory is reported — run "drydock db import" or "drydock db update"`,
+    );
+    return;
+  }
+  const store = VulnStore.open(o.dbPath, { readonly: true });
+  try {
+    const st = store.status();
+    if (st.advisories === 0) r.warnings.push(`the vulnerability database ${o.dbPath} holds no advisories`);
+    const built = st.builtAt ? Date.parse(st.builtAt) : Number.NaN;
+    const now = (o.now ?? new Date()).getTime();
+    if (Number.isFinite(built) && now - built > (o.staleAfterMs ?? 7 * 86_400_000))
+      r.warnings.push(
+        `the vulnerability database was last updated on ${st.builtAt?.slice(0, 10)}: findings may be missing — run "drydock db update"`,
+      );
+    const m = matchPackages(r.packages, r.os, store);
+    r.warnings.push(...m.warnings);
+    r.vulnerabilities = filterFindings(m.findings, o);
+  } finally {
+    store.close();
+  }
+}
+
+export function filterFindings(findings: Finding[], o: Omit<VulnOptions, 'dbPath'>): Finding[] {
+  return findings.filter(
+    (f) =>
+      (!o.severities || o.severities.includes(f.severity)) &&
+      (!o.ignoreUnfixed || f.fixedVersion !== undefined) &&
+      !o.ignoreStatuses?.includes(f.status),
+  );
+}
