@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Offline demo: pack the bundled sample image and scan it twice (the second scan reads no layer).
+# Offline demo: import the bundled sample feeds, pack the bundled sample image and scan it twice
+# (the second scan reads no layer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f dist/drydock.cjs ] || npm run --silent build
 OUT=${DRYDOCK_DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/drydock-demo.XXXXXX")}
 node scripts/make-sample-image.mjs examples/sample-image "$OUT"
 export DRYDOCK_CACHE_DIR="$OUT/cache"
+echo
+echo "\$ drydock db import examples/feeds    # real advisories (Go vulndb, PyPA, GitHub), bundled for the demo"
+bin/drydock db import examples/feeds
 echo
 echo "\$ drydock image $OUT/oci:sample --list-all-pkgs"
 bin/drydock image "$OUT/oci:sample" --list-all-pkgs

@@ -49,7 +49,11 @@ for (const [i, d] of layerDirs.entries()) {
   const gz = gzipSync(tar, { level: 6 });
   layers.push({ tar, gz, diffID: sha(tar), digest: sha(gz) });
 }
-const history = ['debootstrap bookworm (sample)', 'dpkg -i sudo libexpat1; rm /etc/motd'];
+const history = [
+  'debootstrap bookworm (sample)',
+  'dpkg -i sudo libexpat1; rm /etc/motd',
+  'COPY app /srv/app',
+];
 const config = JSON.stringify({
   architecture: 'amd64',
   os: 'linux',

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { ROOT, tmpdir } from '../helpers/env.js';
 
 describe('npm run demo', () => {
-  it('packs the bundled sample image and scans it twice, the second time from the cache', () => {
+  it('imports the sample feeds, packs the sample image and scans it twice, the second time from the cache', () => {
     const dir = tmpdir('dd-demo-');
     const r = spawnSync('bash', [path.join(ROOT, 'scripts/demo.sh')], {
       env: { ...process.env, DRYDOCK_DEMO_DIR: dir },
@@ -18,7 +18,11 @@ describe('npm run demo', () => {
     assert.match(r.stdout, /OS: +debian 12\.\d+/);
     assert.match(r.stdout, /packages: 116/);
     assert.match(r.stdout, /sudo +1\.9\.\S+ +amd64 +layer 2/);
-    assert.match(r.stdout, /scan: 0 layer\(s\) analyzed, 2 from cache/);
+    assert.match(r.stdout, /scan: 0 layer\(s\) analyzed, 3 from cache/);
+    // the bundled feeds find the sample app's vulnerable dependencies
+    assert.match(r.stdout, /CVE-2019-10744 +CRITICAL +lodash +4\.17\.11 +4\.17\.12/);
+    assert.match(r.stdout, /CVE-2020-14040 +\w+ +golang\.org\/x\/text +v0\.3\.2 +0\.3\.3/);
+    assert.match(r.stdout, /CVE-2020-28493 +\w+ +jinja2 +2\.10 +2\.11\.3/);
     const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as {
       Results: { Target: string }[];
     };

@@ -85,7 +85,7 @@ describe('inventory warnings', () => {
     const layout = makeOciLayout(path.join(dir, 'oci'), [
       { tar: makeTar([{ name: 'etc/alpine-release', content: '3.10.4\n' }]) },
     ]);
-    const r = await runCli(['image', layout.dir, '-f', 'json']);
+    const r = await runCli(['image', layout.dir, '-f', 'json', '--scanners', 'none']);
     assert.equal(r.code, 0, r.stderr);
     const rep = JSON.parse(r.stdout) as { Warnings: string[]; Metadata: { OS: Record<string, unknown> } };
     assert.deepEqual(rep.Metadata.OS, {
@@ -96,7 +96,7 @@ describe('inventory warnings', () => {
     });
     assert.equal(rep.Warnings.length, 2);
     assert.match(r.stderr, /WARN OS alpine 3\.10\.4 reached end of life on 2021-05-01/);
-    const t = await runCli(['image', layout.dir]);
+    const t = await runCli(['image', layout.dir, '--scanners', 'none']);
     assert.match(t.stdout, /OS: +alpine 3\.10\.4 end of life since 2021-05-01/);
     assert.match(t.stdout, /Warnings \(2\)/);
   });
@@ -115,6 +115,15 @@ describe('inventory warnings', () => {
     );
   });
 
+  it('without a vulnerability database the scan says so, in the report and on stderr', async () => {
+    const cache = tmpdir('dd-cache-');
+    const r = await runCli(['fs', tmpdir(), '-f', 'json'], { cacheDir: cache });
+    assert.equal(r.code, 0, r.stderr);
+    const w = (JSON.parse(r.stdout) as { Warnings: string[] }).Warnings;
+    assert.ok(w.some((x) => x.startsWith(`no vulnerability database at ${cache}/db/drydock.db`)));
+    assert.match(r.stderr, /no vulnerability database/);
+  });
+
   it('a project checkout (language packages, no OS) gets no OS warnings from drydock fs', async () => {
     const { mkdirSync, writeFileSync } = await import('node:fs');
     const dir = tmpdir();
@@ -123,10 +132,10 @@ describe('inventory warnings', () => {
       path.join(dir, 'node_modules/left-pad/package.json'),
       JSON.stringify({ name: 'left-pad', version: '1.3.0' }),
     );
-    const project = await runCli(['fs', dir, '-f', 'json']);
+    const project = await runCli(['fs', dir, '-f', 'json', '--scanners', 'none']);
     assert.equal(project.code, 0, project.stderr);
     assert.equal((JSON.parse(project.stdout) as { Warnings?: string[] }).Warnings, undefined);
-    const empty = await runCli(['fs', tmpdir(), '-f', 'json']);
+    const empty = await runCli(['fs', tmpdir(), '-f', 'json', '--scanners', 'none']);
     assert.equal(
       (JSON.parse(empty.stdout) as { Warnings: string[] }).Warnings.length,
       2,
