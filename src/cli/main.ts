@@ -216,7 +216,19 @@ const SBOM_COMMANDS: CommandSpec[] = [
       'Read an SBOM (CycloneDX 1.2-1.7 JSON, SPDX 2.2/2.3 JSON, or either in an in-toto attestation)\n' +
       'and report its OS and packages the way `drydock image` reports a scanned image. FILE "-" reads stdin.',
     args: [{ name: 'file', description: 'the SBOM file', required: true }],
-    options: scanOptions('format', 'output', 'list-all-pkgs', 'exit-code'),
+    options: scanOptions(
+      'format',
+      'output',
+      'list-all-pkgs',
+      'exit-code',
+      'db',
+      'cache-dir',
+      'scanners',
+      'severity',
+      'ignore-unfixed',
+      'ignore-status',
+      'offline',
+    ),
     examples: [
       'drydock sbom-scan app.cdx.json --list-all-pkgs',
       'drydock sbom app.tar | drydock sbom-scan -',

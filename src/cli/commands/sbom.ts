@@ -39,6 +39,14 @@ export async function runSbomScan(file: string, o: Options): Promise<number> {
     warnings: inv.warnings,
     stats: { layers: inv.layerInfo.length, analyzed: 0, cached: 0, ms: Date.now() - t0 },
   };
+  if (o.scanners !== 'none') {
+    // The same vulnerability step as a scanned image: an SBOM is an inventory like any other.
+    const { addVulnerabilities } = await import('../../scan/vulns.js');
+    const { dbPath } = await import('./db.js');
+    const { vulnOptions } = await import('./scan.js');
+    addVulnerabilities(result, { dbPath: dbPath(o), ...vulnOptions(o) });
+    for (const w of result.warnings.filter((x) => x.includes('vulnerability database'))) warn(w);
+  }
   const output = o.output as string | undefined;
   let text: string;
   if (o.format === 'json') {
@@ -53,5 +61,6 @@ export async function runSbomScan(file: string, o: Options): Promise<number> {
     text = renderTable(result, { listAllPkgs: !!o.listAllPkgs, color: !output && !!process.stdout.isTTY });
   }
   await emit(text, output);
-  return EXIT_OK;
+  const exitCode = (o.exitCode as number | undefined) ?? 0;
+  return exitCode > 0 && (result.vulnerabilities?.length ?? 0) > 0 ? exitCode : EXIT_OK;
 }

@@ -11,7 +11,7 @@ import { buildReport } from '../../report/json.js';
 import { renderTable } from '../../report/table.js';
 import { TtyProgress } from '../../scan/progress.js';
 import { type ScanResult, scanImage } from '../../scan/scan.js';
-import { type Severity, STATUSES } from '../../vulndb/types.js';
+import { type Severity, STATUSES, type Status } from '../../vulndb/types.js';
 import type { Options } from '../framework.js';
 
 /** Writes the report atomically: an existing file is only replaced by a complete new one. */
@@ -80,24 +80,31 @@ function listOption<T extends string>(value: unknown, allowed: readonly T[], fla
   return items as T[];
 }
 
+/** The vulnerability filters from the command line (throws UserError on unknown values). */
+export function vulnOptions(o: Options): {
+  severities: Severity[] | undefined;
+  ignoreUnfixed: boolean;
+  ignoreStatuses: Status[] | undefined;
+} {
+  return {
+    severities: listOption(
+      typeof o.severity === 'string' ? o.severity.toUpperCase() : undefined,
+      SEVERITIES,
+      'severity',
+    ),
+    ignoreUnfixed: !!o.ignoreUnfixed,
+    ignoreStatuses: listOption(o.ignoreStatus, STATUSES, 'ignore-status'),
+  };
+}
+
 export async function runScan(target: string, o: Options, kindPrefix = ''): Promise<number> {
   // Options are checked before the (possibly long) scan starts.
-  const severities = listOption(
-    typeof o.severity === 'string' ? o.severity.toUpperCase() : undefined,
-    SEVERITIES,
-    'severity',
-  );
-  const ignoreStatuses = listOption(o.ignoreStatus, STATUSES, 'ignore-status');
+  const filters = vulnOptions(o);
   return scanTarget(target, o, kindPrefix, async (result) => {
     if (o.scanners !== 'none') {
       const { addVulnerabilities } = await import('../../scan/vulns.js');
       const { dbPath } = await import('./db.js');
-      addVulnerabilities(result, {
-        dbPath: dbPath(o),
-        severities,
-        ignoreUnfixed: !!o.ignoreUnfixed,
-        ignoreStatuses,
-      });
+      addVulnerabilities(result, { dbPath: dbPath(o), ...filters });
       for (const w of result.warnings.filter((x) => x.includes('vulnerability database'))) warn(w);
     }
     const output = o.output as string | undefined;
