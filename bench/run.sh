@@ -6,6 +6,8 @@
 #   4. a generated layer with 1,000,000 small files: time vs gzip|tar -t, peak RSS
 #   5. inventory: a generated image of 100,000 files (dpkg, 3,000 node_modules packages, 1,500
 #      Python distributions, a 5,000-entry package-lock.json) vs gzip|tar -t; cold / warm; RSS
+#   7. vulnerability data: `db import` of every feed in ../shared/data (time, DB size, RSS) vs
+#      reading the same files (cat); matching: warm scans with the database vs --scanners none
 #   6. inventory of the largest rpm database we build (bench/rpmdb.sh: 10,000 packages, 400,000
 #      files; SQLite and Berkeley DB) vs `rpm -qa` of the same database, peak RSS
 # Usage: bench/run.sh [RUNS]   (default 3; medians reported). Writes bench/results/latest.md.
@@ -89,6 +91,50 @@ rpm_case() { # label rootfs rpm-args...
 
 for ((i = 0; i < RUNS; i++)); do measure node -e 0; done > "$TMP/node"
 NODE_START=$(median < "$TMP/node")
+vuln_section() {
+  local shared="$DD_ROOT/../shared/data" i
+  [ -d "$shared" ] || { echo "(../shared/data absent: vulnerability benchmarks skipped)"; return; }
+  local files bytes
+  files=$(find "$shared" -type f | wc -l)
+  bytes=$(du -sb "$shared" | cut -f1)
+  : > "$TMP/base"; : > "$TMP/imp"; : > "$TMP/rss"
+  for ((i = 0; i < RUNS; i++)); do
+    measure bash -c 'find "$1" -type f -exec cat {} + > /dev/null' _ "$shared" >> "$TMP/base"
+    rm -f "$TMP/v.db"
+    measure bin/drydock db import "$shared" --db "$TMP/v.db" >> "$TMP/imp"
+    rm -f "$TMP/v.db"
+    rss bin/drydock db import "$shared" --db "$TMP/v.db" >> "$TMP/rss"
+  done
+  local b c r size adv
+  b=$(median < "$TMP/base"); c=$(median < "$TMP/imp"); r=$(sort -n "$TMP/rss" | tail -1)
+  size=$(stat -c %s "$TMP/v.db")
+  adv=$(bin/drydock db status --db "$TMP/v.db" --format json | jq '.advisories + .details')
+  echo "| import | files | baseline: cat of the files | drydock db import | import / cat | database | records | peak RSS |"
+  echo "|---|---|---|---|---|---|---|---|"
+  awk -v f="$files" -v mb="$bytes" -v b="$b" -v c="$c" -v r="$r" -v s="$size" -v a="$adv" 'BEGIN{
+    printf "| every feed in ../shared/data (%.0f MB) | %d | %.3f s | %.3f s | **%.1f×** | %.1f MB | %d | %.0f MB |\n", mb/1048576, f, b, c, c/b, s/1048576, a, r/1024 }'
+  echo
+  echo "| warm scan, database of every feed above | packages | --scanners none | with matching | matching / none | vulnerabilities |"
+  echo "|---|---|---|---|---|---|"
+  vuln_case "debian-app" "$IMAGES/oci:debian-app"
+  vuln_case "inventory image (9,600 packages)" "$BENCH/inventory-$GEN_HASH"
+}
+vuln_case() { # label target
+  local label=$1 target=$2 i n v
+  export DRYDOCK_CACHE_DIR="$TMP/vcache"
+  bin/drydock image "$target" --scanners none >/dev/null 2>&1
+  : > "$TMP/none"; : > "$TMP/match"
+  for ((i = 0; i < RUNS; i++)); do
+    measure bin/drydock image "$target" --format json --scanners none >> "$TMP/none"
+    measure bin/drydock image "$target" --format json --db "$TMP/v.db" >> "$TMP/match"
+  done
+  n=$(bin/drydock image "$target" --format json --list-all-pkgs --scanners none | jq '[.Results[].Packages[]?] | length')
+  v=$(bin/drydock image "$target" --format json --db "$TMP/v.db" | jq '[.Results[].Vulnerabilities[]?] | length')
+  unset DRYDOCK_CACHE_DIR
+  awk -v l="$label" -v n="$n" -v a="$(median < "$TMP/none")" -v b="$(median < "$TMP/match")" -v v="$v" 'BEGIN{
+    printf "| %s | %d | %.3f s | %.3f s | **%.2f×** | %d |\n", l, n, a, b, b/a, v }'
+}
+
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $(node --version), median of $RUNS runs; peak RSS is the largest of the runs."
   echo "Node.js start-up alone (\`node -e 0\`): ${NODE_START} s — the floor under every warm scan."
@@ -105,6 +151,8 @@ NODE_START=$(median < "$TMP/node")
   echo "|---|---|---|---|---|---|"
   rpm_case "SQLite rpmdb.sqlite, $(du -h "$RPMDB/sqlite/var/lib/rpm/rpmdb.sqlite" | cut -f1)" "$RPMDB/sqlite" --dbpath "$RPMDB/sqlite/var/lib/rpm"
   rpm_case "Berkeley DB Packages, $(du -h "$RPMDB/bdb/var/lib/rpm/Packages" | cut -f1)" "$RPMDB/bdb" --define '_db_backend bdb_ro' --dbpath "$RPMDB/bdb/var/lib/rpm"
+  echo
+  vuln_section
 } | tee "$TMP/out.md"
 mkdir -p bench/results
 cp "$TMP/out.md" bench/results/latest.md
