@@ -61,10 +61,10 @@ run_case() { # label target layout-dir tag
   for ((i = 0; i < RUNS; i++)); do
     measure bash -c 'baseline "$@"' _ "${L[@]}" >> "$TMP/base"
     rm -rf "$TMP/cache"
-    DRYDOCK_CACHE_DIR="$TMP/cache" measure bin/drydock image "$target" --format json >> "$TMP/cold"
-    DRYDOCK_CACHE_DIR="$TMP/cache" measure bin/drydock image "$target" --format json >> "$TMP/warm"
+    DRYDOCK_CACHE_DIR="$TMP/cache" measure bin/drydock image "$target" --format json --scanners none >> "$TMP/cold"
+    DRYDOCK_CACHE_DIR="$TMP/cache" measure bin/drydock image "$target" --format json --scanners none >> "$TMP/warm"
     rm -rf "$TMP/cache"
-    DRYDOCK_CACHE_DIR="$TMP/cache" rss bin/drydock image "$target" --format json >> "$TMP/rss"
+    DRYDOCK_CACHE_DIR="$TMP/cache" rss bin/drydock image "$target" --format json --scanners none >> "$TMP/rss"
   done
   local b c w r
   b=$(median < "$TMP/base"); c=$(median < "$TMP/cold"); w=$(median < "$TMP/warm"); r=$(sort -n "$TMP/rss" | tail -1)
@@ -76,12 +76,12 @@ rpm_case() { # label rootfs rpm-args...
   local label=$1 root=$2 i n
   shift 2
   : > "$TMP/base"; : > "$TMP/cold"; : > "$TMP/rss"
-  n=$(bin/drydock fs "$root" --format json --list-all-pkgs | jq '[.Results[].Packages[]?] | length')
+  n=$(bin/drydock fs "$root" --format json --list-all-pkgs --scanners none | jq '[.Results[].Packages[]?] | length')
   [ "$n" = "$(wc -l < "$RPMDB/rpm-qa.txt")" ] || die "$label: drydock listed $n packages, rpm $(wc -l < "$RPMDB/rpm-qa.txt")"
   for ((i = 0; i < RUNS; i++)); do
     measure rpm "$@" -qa >> "$TMP/base"
-    measure bin/drydock fs "$root" --format json --list-all-pkgs >> "$TMP/cold"
-    rss bin/drydock fs "$root" --format json --list-all-pkgs >> "$TMP/rss"
+    measure bin/drydock fs "$root" --format json --list-all-pkgs --scanners none >> "$TMP/cold"
+    rss bin/drydock fs "$root" --format json --list-all-pkgs --scanners none >> "$TMP/rss"
   done
   local b c r
   b=$(median < "$TMP/base"); c=$(median < "$TMP/cold"); r=$(sort -n "$TMP/rss" | tail -1)

@@ -280,6 +280,44 @@ const DB_COMMANDS: CommandSpec[] = [
         run: async (args, o) => (await import('./commands/db.js')).runDbImport(args, o),
       },
       {
+        name: 'update',
+        summary: 'download the configured feeds and import what changed (atomic: all or nothing)',
+        description:
+          'Download every feed (mirrors tried in order, retries with backoff, conditional requests), import\n' +
+          'what changed into a copy of the database, and replace the database with it at the end. An\n' +
+          'unchanged feed costs one request. --feeds FILE lists the feeds: {"feeds": [{"name", "urls": [...]}]}.',
+        options: [
+          ...DB_OPTIONS,
+          {
+            name: 'feeds',
+            type: 'string',
+            valueName: 'file',
+            description: "the feeds to download (JSON); default: the publishers' own",
+          },
+          {
+            name: 'timeout',
+            type: 'string',
+            valueName: 'duration',
+            description: 'connect/idle timeout',
+            default: '30s',
+            parse: parsers.duration,
+          },
+          {
+            name: 'retries',
+            type: 'string',
+            valueName: 'n',
+            description: 'retries per mirror',
+            default: 3,
+            parse: parsers.int(0, 20),
+          },
+          { name: 'offline', type: 'boolean', description: 'refuse to download (an error for this command)' },
+        ],
+        run: async (_args, o) => {
+          const timeout = typeof o.timeout === 'string' ? parsers.duration(o.timeout) : o.timeout;
+          return (await import('./commands/db.js')).runDbUpdate({ ...o, timeout });
+        },
+      },
+      {
         name: 'status',
         summary: 'feeds, their age and counts, schema version',
         options: [

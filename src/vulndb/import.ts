@@ -27,6 +27,9 @@ export interface ImportReport {
   unrecognised: number;
 }
 
+/** Thrown inside a feed's transaction to roll it back. */
+class AllFilesFailed extends Error {}
+
 interface Found {
   rel: string;
   abs: string;
@@ -77,7 +80,13 @@ function detect(rel: string, abs: string): Importer | undefined {
 export function importPaths(
   store: VulnStore,
   paths: string[],
-  opts: { force?: boolean; now?: Date; onFile?: (done: number, total: number) => void } = {},
+  opts: {
+    force?: boolean;
+    now?: Date;
+    onFile?: (done: number, total: number) => void;
+    /** The feed's name for an importer's files under a path (default "<importer>:<path name>"). */
+    feedName?: (importer: string, root: string) => string;
+  } = {},
 ): ImportReport {
   const report: ImportReport = { feeds: [], errors: [], unrecognised: 0 };
   for (const p of paths) {
@@ -109,7 +118,7 @@ export function importPaths(
       opts.onFile?.(++done, files.length * 2);
     }
     for (const [imp, found] of groups) {
-      const name = `${imp.name}:${path.basename(root)}`;
+      const name = opts.feedName ? opts.feedName(imp.name, root) : `${imp.name}:${path.basename(root)}`;
       const fp = createHash('sha256');
       for (const f of found) fp.update(`${f.rel}\0${f.hash}\n`);
       const fingerprint = fp.digest('hex');
@@ -119,28 +128,37 @@ export function importPaths(
         continue;
       }
       const errors: string[] = [];
-      const info = store.replaceFeed(
-        { name, importer: imp.name, origin: root, fingerprint, errors: 0 },
-        (w) => {
-          for (const f of found) {
-            try {
-              // Parsed to completion before anything is written: a file that fails half-way
-              // contributes nothing.
-              const records = [...imp.parse(f.rel, readFileSync(f.abs))];
-              for (const r of records) {
-                if ('advisory' in r) w.advisory(r.advisory);
-                else w.detail(r.detail);
+      let info: FeedInfo;
+      try {
+        info = store.replaceFeed(
+          { name, importer: imp.name, origin: root, fingerprint, errors: 0 },
+          (w) => {
+            for (const f of found) {
+              try {
+                // Parsed to completion before anything is written: a file that fails half-way
+                // contributes nothing.
+                const records = [...imp.parse(f.rel, readFileSync(f.abs))];
+                for (const r of records) {
+                  if ('advisory' in r) w.advisory(r.advisory);
+                  else w.detail(r.detail);
+                }
+              } catch (e) {
+                errors.push(`${f.abs}: ${(e as Error).message}`);
               }
-            } catch (e) {
-              errors.push(`${f.abs}: ${(e as Error).message}`);
+              opts.onFile?.(++done, files.length * 2);
             }
-            opts.onFile?.(++done, files.length * 2);
-          }
-          // Recorded on the feed so that `db status` shows it.
-          return errors.length;
-        },
-        opts.now,
-      );
+            // Not one file of the feed could be read: keep what the database had (rolled back).
+            if (errors.length === found.length) throw new AllFilesFailed();
+            // Recorded on the feed so that `db status` shows it.
+            return errors.length;
+          },
+          opts.now,
+        );
+      } catch (e) {
+        if (!(e instanceof AllFilesFailed)) throw e;
+        report.errors.push(...errors);
+        continue;
+      }
       report.errors.push(...errors);
       report.feeds.push({ ...info, skipped: false });
     }

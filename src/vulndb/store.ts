@@ -313,21 +313,22 @@ export class VulnStore {
     return result;
   }
 
+  private byPackage: import('better-sqlite3').Statement | undefined;
+  private byId: import('better-sqlite3').Statement | undefined;
+
   /** Every advisory for a package in a namespace (the matcher's one query per package). */
   advisoriesFor(namespace: string, pkg: string): Advisory[] {
-    return (
-      this.db
-        .prepare(
-          'SELECT vuln_id, source, namespace, package, status, fixed, ranges, severity, modularity, data FROM advisories WHERE namespace = ? AND package = ?',
-        )
-        .all(namespace, pkg) as AdvisoryRow[]
-    ).map(rowToAdvisory);
+    this.byPackage ??= this.db.prepare(
+      'SELECT vuln_id, source, namespace, package, status, fixed, ranges, severity, modularity, data FROM advisories WHERE namespace = ? AND package = ?',
+    );
+    return (this.byPackage.all(namespace, pkg) as AdvisoryRow[]).map(rowToAdvisory);
   }
 
   /** Vulnerability-level details (NVD CVSS and severity) of one id, by source. */
   detailsFor(id: string): VulnerabilityDetail[] {
+    this.byId ??= this.db.prepare('SELECT vuln_id, source, severity, data FROM details WHERE vuln_id = ?');
     return (
-      this.db.prepare('SELECT vuln_id, source, severity, data FROM details WHERE vuln_id = ?').all(id) as {
+      this.byId.all(id) as {
         vuln_id: string;
         source: string;
         severity: string | null;
@@ -357,6 +358,15 @@ export class VulnStore {
       advisories: count('advisories'),
       details: count('details'),
     };
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)
+      ?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
   }
 
   /** Writes a consistent copy of the database to `dest` (used to build an update aside). */

@@ -112,3 +112,46 @@ export async function runDbExport(file: string, o: Options): Promise<number> {
   process.stderr.write(`drydock: exported ${db} to ${dest}\n`);
   return EXIT_OK;
 }
+
+export async function runDbUpdate(o: Options): Promise<number> {
+  if (o.offline) throw new UserError('db update downloads feeds: it cannot run with --offline');
+  const { parseFeedsConfig, updateDatabase } = await import('../../vulndb/update.js');
+  let sources: import('../../vulndb/update.js').FeedSource[];
+  if (typeof o.feeds === 'string') {
+    let text: string;
+    try {
+      text = readFileSync(o.feeds, 'utf8');
+    } catch (e) {
+      throw new UserError(`cannot read ${o.feeds}: ${(e as Error).message}`);
+    }
+    sources = parseFeedsConfig(text, o.feeds);
+  } else {
+    sources = [...(await import('../../vulndb/feeds.js')).DEFAULT_FEEDS];
+  }
+  const db = dbPath(o);
+  const tty = process.stderr.isTTY && !o.quiet;
+  let last = 0;
+  const report = await updateDatabase(db, sources, {
+    timeoutMs: (o.timeout as number | undefined) ?? 30_000,
+    retries: (o.retries as number | undefined) ?? 3,
+    onProgress: tty
+      ? (feed, bytes, total) => {
+          const now = Date.now();
+          if (now - last < 100) return;
+          last = now;
+          const pct = total ? ` ${Math.floor((bytes / total) * 100)}%` : '';
+          process.stderr.write(`\r\x1b[K${feed}: ${(bytes / 1048576).toFixed(1)} MB${pct}`);
+        }
+      : undefined,
+  });
+  if (tty) process.stderr.write('\r\x1b[K');
+  for (const f of report.feeds) {
+    const line = `${f.name}: ${f.state}${f.detail ? ` (${f.detail})` : ''}`;
+    if (f.state === 'failed') warn(line);
+    else process.stderr.write(`drydock: ${line}\n`);
+  }
+  process.stderr.write(`drydock: ${report.replaced ? `database ${db} updated` : 'nothing changed'}\n`);
+  const failed = report.feeds.filter((f) => f.state === 'failed').length;
+  if (failed === report.feeds.length && failed > 0) throw new UserError(`every feed failed to download`);
+  return EXIT_OK;
+}
