@@ -36,6 +36,20 @@ export class YamlError extends Error {
   }
 }
 
+/** YAML's null spellings: the reader keeps every scalar as text. */
+export function isYamlNull(v: string): boolean {
+  return v === '' || v === '~' || v === 'null' || v === 'Null' || v === 'NULL';
+}
+
+/** An optional scalar field of a mapping: undefined when absent or null; an error when it is not a scalar. */
+export function yamlScalar(doc: Record<string, YamlValue>, key: string): string | undefined {
+  const v = doc[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new Error(`${key}: expected a single value`);
+  const t = v.trim();
+  return isYamlNull(t) ? undefined : t;
+}
+
 export function isYamlMap(v: unknown): v is YamlMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

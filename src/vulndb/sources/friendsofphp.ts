@@ -17,24 +17,12 @@
 //   or "<=" bound.)
 // - severity: UNKNOWN (the database has none). `link` is the url; `composer-repository` is ignored.
 
-import { isYamlMap, parseYaml, type YamlValue } from '../../util/yaml-lite.js';
+import { isYamlMap, isYamlNull, parseYaml, type YamlValue, yamlScalar } from '../../util/yaml-lite.js';
 import type { Advisory, AffectedRange, FeedRecord, Importer } from '../types.js';
 
 const MAX_FILE = 1 << 20;
 const MAX_BRANCHES = 1000;
 const MAX_VERSIONS = 100;
-
-function isNull(v: string): boolean {
-  return v === '' || v === '~' || v === 'null' || v === 'Null' || v === 'NULL';
-}
-
-function scalar(doc: Record<string, YamlValue>, key: string): string | undefined {
-  const v = doc[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new Error(`${key}: expected a single value`);
-  const t = v.trim();
-  return isNull(t) ? undefined : t;
-}
 
 function fileStem(path: string): string {
   const base = path.slice(path.lastIndexOf('/') + 1);
@@ -59,7 +47,7 @@ export function composerPackageOf(reference: string): string {
 function branchConstraint(name: string, branch: YamlValue): string {
   if (!isYamlMap(branch)) throw new Error(`branch "${name}": expected a mapping`);
   const v = branch.versions;
-  const items = typeof v === 'string' && !isNull(v.trim()) ? [v] : v;
+  const items = typeof v === 'string' && !isYamlNull(v.trim()) ? [v] : v;
   if (!Array.isArray(items) || items.length === 0) throw new Error(`branch "${name}": no versions`);
   if (items.length > MAX_VERSIONS) throw new Error(`branch "${name}": too many versions`);
   const parts: string[] = [];
@@ -89,7 +77,7 @@ const GHSA = /^GHSA(?:-[23456789cfghjmpqrvwx]{4}){3}$/;
 
 export function friendsOfPhpAdvisory(doc: YamlValue, path: string): Advisory {
   if (!isYamlMap(doc)) throw new Error('not a FriendsOfPHP advisory (expected a mapping)');
-  const reference = scalar(doc, 'reference');
+  const reference = yamlScalar(doc, 'reference');
   if (reference === undefined) throw new Error('missing "reference"');
   const pkg = composerPackageOf(reference);
   const branches = doc.branches;
@@ -99,7 +87,7 @@ export function friendsOfPhpAdvisory(doc: YamlValue, path: string): Advisory {
   if (names.length > MAX_BRANCHES) throw new Error('branches: too many');
   const constraints = names.map((n) => branchConstraint(n, branches[n] as YamlValue));
 
-  const cveText = scalar(doc, 'cve');
+  const cveText = yamlScalar(doc, 'cve');
   let cve: string | undefined;
   if (cveText !== undefined) {
     cve = cveText.toUpperCase();
@@ -120,9 +108,9 @@ export function friendsOfPhpAdvisory(doc: YamlValue, path: string): Advisory {
     severity: 'UNKNOWN',
   };
   if (stemId !== undefined && stemId !== id) a.aliases = [stemId];
-  const title = scalar(doc, 'title');
+  const title = yamlScalar(doc, 'title');
   if (title !== undefined) a.title = title;
-  const link = scalar(doc, 'link');
+  const link = yamlScalar(doc, 'link');
   if (link !== undefined) a.url = link;
   return a;
 }

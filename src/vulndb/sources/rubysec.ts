@@ -20,7 +20,7 @@
 // they describe ruby/jruby/mruby builds, which drydock reports as OS packages (matched by the
 // distro feeds) or not at all, never as gems.
 
-import { isYamlMap, parseYaml, type YamlValue } from '../../util/yaml-lite.js';
+import { isYamlMap, isYamlNull, parseYaml, type YamlValue, yamlScalar } from '../../util/yaml-lite.js';
 import { severityOfScore } from '../cvss.js';
 import type { Advisory, Cvss, FeedRecord, Importer, Severity } from '../types.js';
 
@@ -30,23 +30,9 @@ const MAX_FILE = 1 << 20;
 export const MAX_DESCRIPTION = 8 * 1024;
 const MAX_LIST = 1000;
 
-/** YAML's null spellings: yaml-lite keeps every scalar as text. */
-function isNull(v: string): boolean {
-  return v === '' || v === '~' || v === 'null' || v === 'Null' || v === 'NULL';
-}
-
-/** An optional scalar field: undefined when absent or null; an error when it is not a scalar. */
-function scalar(doc: Record<string, YamlValue>, key: string): string | undefined {
-  const v = doc[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new Error(`${key}: expected a single value`);
-  const t = v.trim();
-  return isNull(t) ? undefined : t;
-}
-
 /** An optional list of scalars. */
 function list(v: YamlValue | undefined, key: string): string[] {
-  if (v === undefined || (typeof v === 'string' && isNull(v.trim()))) return [];
+  if (v === undefined || (typeof v === 'string' && isYamlNull(v.trim()))) return [];
   if (!Array.isArray(v)) throw new Error(`${key}: expected a list`);
   if (v.length > MAX_LIST) throw new Error(`${key}: more than ${MAX_LIST} entries`);
   const out: string[] = [];
@@ -61,7 +47,7 @@ function list(v: YamlValue | undefined, key: string): string[] {
 
 /** A CVSS score as written ("7.5", ".17"); undefined when absent; an error when not 0..10. */
 function score(doc: Record<string, YamlValue>, key: string): number | undefined {
-  const s = scalar(doc, key);
+  const s = yamlScalar(doc, key);
   if (s === undefined) return undefined;
   const n = /^[0-9]{0,2}(?:\.[0-9]{1,3})?$/.test(s) ? Number(s) : Number.NaN;
   if (!(n >= 0 && n <= 10)) throw new Error(`${key}: bad score`);
@@ -96,19 +82,19 @@ export function capDescription(text: string): string {
 /** The Advisory of one parsed gem advisory document, or undefined for an interpreter advisory. */
 export function rubysecAdvisory(doc: YamlValue, path: string): Advisory | undefined {
   if (!isYamlMap(doc)) throw new Error('not a ruby-advisory-db advisory (expected a mapping)');
-  const gem = scalar(doc, 'gem');
-  const engine = scalar(doc, 'engine');
+  const gem = yamlScalar(doc, 'gem');
+  const engine = yamlScalar(doc, 'engine');
   if (gem === undefined && engine === undefined) throw new Error('missing "gem"');
   const patched = list(doc.patched_versions, 'patched_versions');
   const unaffected = list(doc.unaffected_versions, 'unaffected_versions');
-  const cve = prefixed('CVE', scalar(doc, 'cve'));
-  const ghsa = prefixed('GHSA', scalar(doc, 'ghsa'));
-  const osvdb = prefixed('OSVDB', scalar(doc, 'osvdb'));
+  const cve = prefixed('CVE', yamlScalar(doc, 'cve'));
+  const ghsa = prefixed('GHSA', yamlScalar(doc, 'ghsa'));
+  const osvdb = prefixed('OSVDB', yamlScalar(doc, 'osvdb'));
   const v3 = score(doc, 'cvss_v3');
   const v4 = score(doc, 'cvss_v4');
   const v2 = score(doc, 'cvss_v2');
   const related = doc.related;
-  if (related !== undefined && !isYamlMap(related) && !(typeof related === 'string' && isNull(related)))
+  if (related !== undefined && !isYamlMap(related) && !(typeof related === 'string' && isYamlNull(related)))
     throw new Error('related: expected a mapping');
   const references = isYamlMap(related) ? [...new Set(list(related.url, 'related.url'))] : [];
   if (gem === undefined) return undefined; // rubies/<engine>/: see the header
@@ -141,15 +127,15 @@ export function rubysecAdvisory(doc: YamlValue, path: string): Advisory | undefi
     severity,
   };
   if (aliases.length) a.aliases = aliases;
-  const title = scalar(doc, 'title');
+  const title = yamlScalar(doc, 'title');
   if (title !== undefined) a.title = title;
-  const description = scalar(doc, 'description');
+  const description = yamlScalar(doc, 'description');
   if (description !== undefined) a.description = capDescription(description);
   if (cvss.length) a.cvss = cvss;
   if (references.length) a.references = references;
-  const date = scalar(doc, 'date');
+  const date = yamlScalar(doc, 'date');
   if (date !== undefined && /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(date)) a.published = date;
-  const url = scalar(doc, 'url');
+  const url = yamlScalar(doc, 'url');
   if (url !== undefined) a.url = url;
   return a;
 }
