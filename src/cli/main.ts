@@ -19,7 +19,7 @@ const SCAN_OPTIONS: OptionSpec[] = [
     short: 'f',
     type: 'string',
     description: 'report format',
-    choices: ['table', 'json'],
+    choices: ['table', 'json', 'sarif', 'cyclonedx'],
     default: 'table',
   },
   {
@@ -90,6 +90,19 @@ const SCAN_OPTIONS: OptionSpec[] = [
     valueName: 'list',
     description:
       'drop findings with these statuses (affected,will_not_fix,fix_deferred,end_of_life,under_investigation,fixed)',
+  },
+  {
+    name: 'ignorefile',
+    type: 'string',
+    valueName: 'file',
+    description: 'accepted findings, .trivyignore or YAML (default: ./.drydockignore, else ./.trivyignore)',
+  },
+  {
+    name: 'vex',
+    type: 'string',
+    valueName: 'file',
+    multiple: true,
+    description: 'OpenVEX or CycloneDX VEX document; not_affected/fixed statements suppress (repeatable)',
   },
   {
     name: 'offline',
@@ -227,6 +240,8 @@ const SBOM_COMMANDS: CommandSpec[] = [
       'severity',
       'ignore-unfixed',
       'ignore-status',
+      'ignorefile',
+      'vex',
       'offline',
     ),
     examples: [

@@ -83,7 +83,13 @@ function subjectComponent(r: ScanResult): Json {
  * facts (type, file, layer, source package...) as `drydock:` properties. Dependencies say what
  * contains what: target -> OS -> OS packages, target -> application -> its packages.
  */
-export function toCycloneDX(r: ScanResult, opts: WriteOptions, groupLabels?: Record<string, string>): Json {
+export function toCycloneDX(
+  r: ScanResult,
+  opts: WriteOptions,
+  groupLabels?: Record<string, string>,
+  /** Filled with each package's bom-ref, for writers that refer to components (vulnerabilities). */
+  refOf?: Map<Package, string>,
+): Json {
   const components: Json[] = [];
   const dependencies: { ref: string; dependsOn: string[] }[] = [];
   const top: string[] = [];
@@ -122,6 +128,7 @@ export function toCycloneDX(r: ScanResult, opts: WriteOptions, groupLabels?: Rec
     }
     const children = g.packages.map((p) => {
       const ref = uniqueRef(p.purl);
+      refOf?.set(p, ref);
       components.push(packageComponent(p, ref));
       return ref;
     });

@@ -2,10 +2,13 @@
 // match, filter, and say so loudly when there is no database rather than report zero findings.
 
 import { existsSync } from 'node:fs';
+import { debug } from '../log.js';
 import { type Finding, matchPackages } from '../match/match.js';
 import { VulnStore } from '../vulndb/store.js';
 import type { Severity, Status } from '../vulndb/types.js';
+import { applyIgnore, type IgnoreRules } from './ignore.js';
 import type { ScanResult } from './scan.js';
+import { applyVex, type VexDocument } from './vex.js';
 
 export interface VulnOptions {
   dbPath: string;
@@ -15,6 +18,10 @@ export interface VulnOptions {
   ignoreUnfixed?: boolean;
   /** Drop findings with these statuses. */
   ignoreStatuses?: Status[];
+  /** Accepted findings (--ignorefile, .drydockignore, .trivyignore), applied after the filters. */
+  ignore?: IgnoreRules;
+  /** VEX documents (--vex), applied after the ignore file. */
+  vex?: VexDocument[];
   now?: Date;
   /** A database older than this gives a warning (default 7 days). */
   staleAfterMs?: number;
@@ -40,10 +47,29 @@ export function addVulnerabilities(r: ScanResult, o: VulnOptions): void {
       );
     const m = matchPackages(r.packages, r.os, store);
     r.warnings.push(...m.warnings);
-    r.vulnerabilities = filterFindings(m.findings, o);
+    r.vulnerabilities = suppress(filterFindings(m.findings, o), o);
   } finally {
     store.close();
   }
+}
+
+/** Drops what the ignore file and the VEX documents suppress (Trivy's order); counts go to --debug. */
+export function suppress(findings: Finding[], o: Pick<VulnOptions, 'ignore' | 'vex' | 'now'>): Finding[] {
+  let kept = findings;
+  if (o.ignore) {
+    const r = applyIgnore(kept, o.ignore, o.now ?? new Date());
+    kept = r.kept;
+    debug(
+      `vuln: ${r.suppressed.length} finding(s) suppressed by ${o.ignore.file}` +
+        (r.expired ? `, ${r.expired} named only by expired entries and kept` : ''),
+    );
+  }
+  if (o.vex?.length) {
+    const r = applyVex(kept, o.vex);
+    kept = r.kept;
+    debug(`vuln: ${r.suppressed.length} finding(s) suppressed by VEX`);
+  }
+  return kept;
 }
 
 export function filterFindings(findings: Finding[], o: Omit<VulnOptions, 'dbPath'>): Finding[] {

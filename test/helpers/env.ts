@@ -39,7 +39,7 @@ export interface CliResult {
 /** Runs bin/drydock (the built CLI) with a private cache unless one is given. */
 export function runCli(
   args: string[],
-  opts: { env?: Record<string, string>; cacheDir?: string } = {},
+  opts: { env?: Record<string, string>; cacheDir?: string; cwd?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = {
@@ -48,7 +48,11 @@ export function runCli(
       ...opts.env,
     };
     delete env.DRYDOCK_DEBUG;
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env,
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

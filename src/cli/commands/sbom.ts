@@ -49,7 +49,12 @@ export async function runSbomScan(file: string, o: Options): Promise<number> {
   }
   const output = o.output as string | undefined;
   let text: string;
-  if (o.format === 'json') {
+  const other = await (await import('./formats.js')).renderVulnFormat(result, o.format, {
+    container: inv.container,
+  });
+  if (other !== undefined) {
+    text = other;
+  } else if (o.format === 'json') {
     const report = buildReport(result, { listAllPkgs: !!o.listAllPkgs });
     // As Trivy reports an SBOM: the artifact type is the SBOM format.
     report.ArtifactType = inv.format;

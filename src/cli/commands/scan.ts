@@ -9,8 +9,10 @@ import { openImage } from '../../image/source/open.js';
 import { debug, isDebug, warn } from '../../log.js';
 import { buildReport } from '../../report/json.js';
 import { renderTable } from '../../report/table.js';
+import { type IgnoreRules, loadIgnoreFile } from '../../scan/ignore.js';
 import { TtyProgress } from '../../scan/progress.js';
 import { type ScanResult, scanImage } from '../../scan/scan.js';
+import { loadVexFiles, type VexDocument } from '../../scan/vex.js';
 import { type Severity, STATUSES, type Status } from '../../vulndb/types.js';
 import type { Options } from '../framework.js';
 
@@ -80,13 +82,18 @@ function listOption<T extends string>(value: unknown, allowed: readonly T[], fla
   return items as T[];
 }
 
-/** The vulnerability filters from the command line (throws UserError on unknown values). */
+/**
+ * The vulnerability filters from the command line, with the ignore file and VEX documents read
+ * (throws UserError on unknown values or a malformed file).
+ */
 export function vulnOptions(o: Options): {
   severities: Severity[] | undefined;
   ignoreUnfixed: boolean;
   ignoreStatuses: Status[] | undefined;
+  ignore?: IgnoreRules;
+  vex?: VexDocument[];
 } {
-  return {
+  const filters = {
     severities: listOption(
       typeof o.severity === 'string' ? o.severity.toUpperCase() : undefined,
       SEVERITIES,
@@ -95,6 +102,16 @@ export function vulnOptions(o: Options): {
     ignoreUnfixed: !!o.ignoreUnfixed,
     ignoreStatuses: listOption(o.ignoreStatus, STATUSES, 'ignore-status'),
   };
+  if (o.scanners === 'none') return filters;
+  const ignore = loadIgnoreFile(o.ignorefile as string | undefined);
+  if (ignore) debug(`ignore: read ${ignore.file} (${ignore.format}, ${ignore.entries.length} entries)`);
+  const vex = loadVexFiles(o.vex as string[] | string | undefined);
+  for (const d of vex)
+    debug(
+      `vex: ${d.statements.length} statement(s) from ${d.file} (${d.format})` +
+        (d.unresolved ? `, ${d.unresolved} product(s) not a purl or unknown bom-ref` : ''),
+    );
+  return { ...filters, ...(ignore ? { ignore } : {}), ...(vex.length ? { vex } : {}) };
 }
 
 export async function runScan(target: string, o: Options, kindPrefix = ''): Promise<number> {
@@ -109,9 +126,10 @@ export async function runScan(target: string, o: Options, kindPrefix = ''): Prom
     }
     const output = o.output as string | undefined;
     const text =
-      o.format === 'json'
+      (await (await import('./formats.js')).renderVulnFormat(result, o.format)) ??
+      (o.format === 'json'
         ? `${JSON.stringify(buildReport(result, { listAllPkgs: !!o.listAllPkgs }), null, 2)}\n`
-        : renderTable(result, { listAllPkgs: !!o.listAllPkgs, color: !output && !!process.stdout.isTTY });
+        : renderTable(result, { listAllPkgs: !!o.listAllPkgs, color: !output && !!process.stdout.isTTY }));
     await emit(text, output);
     const exitCode = (o.exitCode as number | undefined) ?? 0;
     return exitCode > 0 && (result.vulnerabilities?.length ?? 0) > 0 ? exitCode : EXIT_OK;
