@@ -46,7 +46,9 @@ export async function runDbImport(paths: string[], o: Options): Promise<number> 
   }
   for (const p of paths) if (!existsSync(p)) throw new UserError(`${p}: no such file or directory`);
   mkdirSync(path.dirname(db), { recursive: true });
+  const existed = existsSync(db);
   const store = VulnStore.open(db, { create: true });
+  let found = true;
   try {
     const report = importPaths(store, paths, { force: !!o.force });
     for (const e of report.errors) warn(e);
@@ -55,12 +57,16 @@ export async function runDbImport(paths: string[], o: Options): Promise<number> 
         `drydock: ${f.name}: ${f.skipped ? 'unchanged, skipped' : `${f.advisories} advisories, ${f.details} details${f.errors ? `, ${f.errors} file(s) skipped` : ''}`}\n`,
       );
     }
-    if (report.feeds.length === 0)
+    if (report.feeds.length === 0) {
+      found = false;
       throw new UserError(
         `no vulnerability feed found in ${paths.join(', ')} (${report.unrecognised} file(s) not recognised)`,
       );
+    }
   } finally {
     store.close();
+    // Nothing imported into a database this run created: leave no empty file behind.
+    if (!found && !existed) rmSync(db, { force: true });
   }
   return EXIT_OK;
 }
