@@ -267,6 +267,39 @@ const DB_OPTIONS: OptionSpec[] = [
   },
 ];
 
+const EXPLAIN_COMMANDS: CommandSpec[] = [
+  {
+    name: 'explain',
+    summary: 'why a vulnerability is (or is not) reported for an image or directory',
+    description:
+      'Scan the target, then show every advisory the database holds for the vulnerability (by id or alias)\n' +
+      'and, for each, which packages of the target it was checked against and the verdict with its reason.',
+    args: [
+      { name: 'target', description: 'the image or directory', required: true },
+      {
+        name: 'id',
+        description: 'a vulnerability id (CVE-..., GHSA-..., GO-..., RUSTSEC-...)',
+        required: true,
+      },
+    ],
+    options: [
+      ...REGISTRY_OPTIONS,
+      ...scanOptions('format', 'output', 'db', 'no-cache', 'cache-dir', 'parallel', 'max-layer-size'),
+    ],
+    examples: [
+      'drydock explain app.tar CVE-2019-10744',
+      'drydock explain rootfs:./project GHSA-jf85-cpcp-j695 -f json',
+    ],
+    run: async (args, o) => {
+      const timeout = typeof o.timeout === 'string' ? parsers.duration(o.timeout) : o.timeout;
+      return (await import('./commands/explain.js')).runExplain(args[0] as string, args[1] as string, {
+        ...o,
+        timeout,
+      });
+    },
+  },
+];
+
 const DB_COMMANDS: CommandSpec[] = [
   {
     name: 'db',
@@ -364,7 +397,7 @@ export const PROGRAM: ProgramSpec = {
   version: VERSION,
   summary: 'container security: scan images, audit runtime hardening, verify registry trust',
   globalOptions: GLOBAL,
-  commands: [...COMMANDS, ...SBOM_COMMANDS, ...DB_COMMANDS],
+  commands: [...COMMANDS, ...SBOM_COMMANDS, ...EXPLAIN_COMMANDS, ...DB_COMMANDS],
   onGlobals: (o) => {
     if (o.debug) setDebug(true);
     if (o.quiet) setQuiet(true);

@@ -94,7 +94,7 @@ function fixedOf(scheme: VersionScheme, version: string, ranges: AffectedRange[]
   return above[0] ?? (fixes.length > 0 ? fixes.join(', ') : undefined);
 }
 
-interface Lookup {
+export interface Lookup {
   namespace: string;
   name: string;
   version: string;
@@ -102,7 +102,7 @@ interface Lookup {
   what: string;
 }
 
-function lookupOf(p: Package, osNs: string | undefined): Lookup | undefined {
+export function lookupOf(p: Package, osNs: string | undefined): Lookup | undefined {
   const os = OS_SCHEME[p.type];
   if (os) {
     if (!osNs) return undefined;
@@ -128,7 +128,40 @@ function lookupOf(p: Package, osNs: string | undefined): Lookup | undefined {
   return { namespace: eco, name, version: p.version, scheme, what: p.type };
 }
 
-function modularityMatches(a: Advisory, p: Package): boolean {
+export interface Verdict {
+  affected: boolean;
+  fixed?: string;
+  /** Why the package is (or is not) affected, in words. */
+  why: string;
+}
+
+/** Whether one advisory affects one looked-up package. Throws VersionError on unparsable data. */
+export function judge(a: Advisory, l: Lookup): Verdict {
+  const who = `${l.what} ${l.name} ${l.version}`;
+  const where = `(${l.namespace}, ${a.source})`;
+  if (a.status === 'not_affected')
+    return { affected: false, why: `${l.what} ${l.name}: not affected ${where}` };
+  if (a.fixed !== undefined) {
+    const affected = l.scheme.compare(l.version, a.fixed) < 0;
+    return { affected, fixed: a.fixed, why: `${who} ${affected ? '<' : '>='} fixed ${a.fixed} ${where}` };
+  }
+  if (a.ranges && a.ranges.length > 0) {
+    const affected = a.ranges.some((r) => inRange(l.scheme, l.version, r));
+    const fixed = fixedOf(l.scheme, l.version, a.ranges);
+    return {
+      affected,
+      ...(fixed ? { fixed } : {}),
+      why: `${who} ${affected ? 'in' : 'outside'} the affected ranges of ${a.id} ${where}`,
+    };
+  }
+  // No fixed version and no ranges: the vendor says every version is affected.
+  return {
+    affected: true,
+    why: `${l.what} ${l.name}: ${a.status.replace(/_/g, ' ')} in ${l.namespace} (${a.source}), no fixed version`,
+  };
+}
+
+export function modularityMatches(a: Advisory, p: Package): boolean {
   if (!a.modularity && !p.modularityLabel) return true;
   if (!a.modularity || !p.modularityLabel) return false;
   // The package's label is "name:stream:version:context"; advisories name "name:stream".
@@ -170,27 +203,14 @@ export function matchPackages(
     for (const a of db.advisoriesFor(l.namespace, l.name)) {
       if (a.status === 'not_affected') continue;
       if (p.type === 'rpm' && !modularityMatches(a, p)) continue;
-      let affected: boolean;
-      let fixed: string | undefined;
-      let why: string;
+      let verdict: Verdict;
       try {
-        if (a.fixed !== undefined) {
-          affected = l.scheme.compare(l.version, a.fixed) < 0;
-          fixed = a.fixed;
-          why = `${l.what} ${l.name} ${l.version} < fixed ${a.fixed} (${l.namespace}, ${a.source})`;
-        } else if (a.ranges && a.ranges.length > 0) {
-          affected = a.ranges.some((r) => inRange(l.scheme, l.version, r));
-          fixed = fixedOf(l.scheme, l.version, a.ranges);
-          why = `${l.what} ${l.name} ${l.version} in the affected ranges of ${a.id} (${l.namespace}, ${a.source})`;
-        } else {
-          // No fixed version and no ranges: the vendor says every version is affected.
-          affected = true;
-          why = `${l.what} ${l.name}: ${a.status.replace(/_/g, ' ')} in ${l.namespace} (${a.source}), no fixed version`;
-        }
+        verdict = judge(a, l);
       } catch (e) {
         warnings.push(`${a.id} (${a.source}) for ${l.name}: ${(e as Error).message}; not matched`);
         continue;
       }
+      const { affected, fixed, why } = verdict;
       if (!affected) continue;
       const details = detailsOf(a.id);
       const nvd = details.find((d) => d.source === 'nvd');

@@ -15,7 +15,7 @@ type SqliteCtor = typeof import('better-sqlite3');
 type Database = import('better-sqlite3').Database;
 
 /** Bump with a migration in MIGRATIONS when the schema changes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** MIGRATIONS[n] takes the schema from version n to n + 1. */
 const MIGRATIONS: string[] = [
@@ -55,6 +55,8 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (vuln_id, source)
    );
    CREATE INDEX details_by_feed ON details (feed);`,
+  // 2: `drydock explain` looks advisories up by vulnerability id.
+  'CREATE INDEX advisories_by_id ON advisories (vuln_id);',
 ];
 
 export interface FeedInfo {
@@ -322,6 +324,17 @@ export class VulnStore {
       'SELECT vuln_id, source, namespace, package, status, fixed, ranges, severity, modularity, data FROM advisories WHERE namespace = ? AND package = ?',
     );
     return (this.byPackage.all(namespace, pkg) as AdvisoryRow[]).map(rowToAdvisory);
+  }
+
+  /** Every advisory of a vulnerability, under its id or as an alias (for `drydock explain`). */
+  advisoriesById(id: string): Advisory[] {
+    const rows = this.db
+      .prepare(
+        `SELECT vuln_id, source, namespace, package, status, fixed, ranges, severity, modularity, data FROM advisories
+         WHERE vuln_id = ? OR (data IS NOT NULL AND instr(data, ?) > 0)`,
+      )
+      .all(id, JSON.stringify(id)) as AdvisoryRow[];
+    return rows.map(rowToAdvisory).filter((a) => a.id === id || a.aliases?.includes(id));
   }
 
   /** Vulnerability-level details (NVD CVSS and severity) of one id, by source. */
