@@ -3,9 +3,10 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Package } from '../../src/inventory/packages.js';
 import { matchPackages, osNamespace } from '../../src/match/match.js';
+import { importPaths } from '../../src/vulndb/import.js';
 import { VulnStore } from '../../src/vulndb/store.js';
 import type { Advisory } from '../../src/vulndb/types.js';
-import { tmpdir } from '../helpers/env.js';
+import { SHARED, SKIP_SHARED, tmpdir } from '../helpers/env.js';
 
 function store(
   advisories: Advisory[],
@@ -142,6 +143,58 @@ describe('matching', () => {
         ['CVE-12', 'pip', '3.14.0', '3.15.2', []],
         ['CVE-11', 'gemspec', '2.2.7', null, []],
       ],
+    );
+    s.close();
+  });
+});
+
+describe('matching: Rocky Linux and AlmaLinux errata (their own OSV records)', () => {
+  it('rpm packages by binary name with epoch-aware comparison; the other distro and release do not match', {
+    skip: SKIP_SHARED,
+  }, () => {
+    const s = VulnStore.open(path.join(tmpdir('dd-match-'), 'v.db'), { create: true });
+    const fx = path.join(SHARED, 'data/vunnel-provider-fixtures');
+    importPaths(s, [
+      path.join(fx, 'rocky/test-fixtures/osv'),
+      path.join(fx, 'alma/test-fixtures/osv-database'),
+    ]);
+    const rpm = (name: string, version: string) => pkg({ type: 'rpm', name, version, arch: 'x86_64' });
+    // RLSA-2023:3220: firefox fixed in 0:102.11.0-2.el8_7 for Rocky Linux 8 (read from the record)
+    const rocky = matchPackages(
+      [rpm('firefox', '102.10.0-1.el8_7'), rpm('python3-requests', '2.20.0-2.1.el8_1')],
+      { family: 'rocky', name: '8.7', source: 'x' },
+      s,
+    );
+    assert.deepEqual(
+      rocky.findings.filter((f) => f.pkg.name === 'firefox').map((f) => [f.id, f.fixedVersion, f.namespace]),
+      [['RLSA-2023:3220', '0:102.11.0-2.el8_7', 'rocky:8']],
+    );
+    assert.equal(rocky.findings.filter((f) => f.pkg.name === 'python3-requests').length, 0, 'an Alma record');
+    // ALSA-2023:4520 (CVE-2023-32681): python3-requests fixed in 2.20.0-3.el8_8 for AlmaLinux 8
+    const alma = matchPackages(
+      [rpm('python3-requests', '2.20.0-2.1.el8_1'), rpm('firefox', '102.10.0-1.el8_7')],
+      { family: 'alma', name: '8.8', source: 'x' },
+      s,
+    );
+    const req = alma.findings.filter((f) => f.pkg.name === 'python3-requests');
+    assert.deepEqual(
+      req.map((f) => [f.id, f.fixedVersion]),
+      [['ALSA-2023:4520', '2.20.0-3.el8_8']], // the CVE is only "related" in the record
+    );
+    assert.equal(
+      matchPackages(
+        [rpm('python3-requests', '2.20.0-3.el8_8')],
+        { family: 'alma', name: '8.8', source: 'x' },
+        s,
+      ).findings.length,
+      0,
+      'the fixed version itself',
+    );
+    assert.equal(
+      matchPackages([rpm('firefox', '102.10.0-1.el8_7')], { family: 'rocky', name: '9.2', source: 'x' }, s)
+        .findings.length,
+      0,
+      'another release',
     );
     s.close();
   });

@@ -74,7 +74,7 @@ function isMajorMinor(s: string | undefined): boolean {
 
 /**
  * drydock's namespace for an OSV ecosystem, or undefined for ecosystems drydock does not match
- * (Hex, Pub, SwiftURL, AlmaLinux, Ubuntu FIPS streams, Alpine edge...).
+ * (Hex, Pub, SwiftURL, Ubuntu FIPS streams, Alpine edge...).
  */
 export function osvNamespace(ecosystem: string): OsvNamespace | undefined {
   const lang = Object.hasOwn(LANGUAGE_NAMESPACES, ecosystem) ? LANGUAGE_NAMESPACES[ecosystem] : undefined;
@@ -84,6 +84,10 @@ export function osvNamespace(ecosystem: string): OsvNamespace | undefined {
     return { namespace: `debian:${parts[1]}`, distro: true };
   if (parts[0] === 'Alpine' && parts.length === 2 && parts[1]?.[0] === 'v' && isMajorMinor(parts[1].slice(1)))
     return { namespace: `alpine:${parts[1].slice(1)}`, distro: true };
+  // Rocky Linux and AlmaLinux publish their own errata as OSV ("Rocky Linux:8", "AlmaLinux:9"):
+  // matched by binary rpm name, like Red Hat's data, under drydock's OS family names.
+  if ((parts[0] === 'Rocky Linux' || parts[0] === 'AlmaLinux') && parts.length === 2 && isDigits(parts[1]))
+    return { namespace: `${parts[0] === 'AlmaLinux' ? 'alma' : 'rocky'}:${parts[1]}`, distro: true };
   if (parts[0] === 'Ubuntu') {
     const pro = parts[1] === 'Pro';
     const rest = parts.slice(pro ? 2 : 1);

@@ -435,7 +435,9 @@ describe('osv: less common shapes', () => {
       ['Alpine:3.18', undefined],
       ['Hex', undefined],
       ['SwiftURL', undefined],
-      ['AlmaLinux:8', undefined],
+      ['AlmaLinux:8', 'alma:8'],
+      ['Rocky Linux:9', 'rocky:9'],
+      ['AlmaLinux:8.9', undefined],
       ['constructor', undefined],
       ['__proto__', undefined],
     ];
