@@ -50,7 +50,23 @@ export async function runDbImport(paths: string[], o: Options): Promise<number> 
   const store = VulnStore.open(db, { create: true });
   let found = true;
   try {
-    const report = importPaths(store, paths, { force: !!o.force });
+    const tty = process.stderr.isTTY && !o.quiet;
+    let last = 0;
+    const report = importPaths(store, paths, {
+      force: !!o.force,
+      // A TTY gets a progress line: detection, then parsing (each file is counted twice).
+      onFile: tty
+        ? (done, total) => {
+            const now = Date.now();
+            if (now - last < 100 && done < total) return;
+            last = now;
+            process.stderr.write(
+              `\r\x1b[Kimporting: ${Math.floor((done / Math.max(1, total)) * 100)}% (${done}/${total})`,
+            );
+          }
+        : undefined,
+    });
+    if (tty) process.stderr.write('\r\x1b[K');
     for (const e of report.errors) warn(e);
     for (const f of report.feeds) {
       process.stderr.write(
