@@ -1,6 +1,6 @@
 // `drydock db import|status|export`: the local vulnerability database.
 
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { defaultCacheDir } from '../../cache/layer-cache.js';
 import { EXIT_OK, UserError } from '../../errors.js';
@@ -119,6 +119,8 @@ export async function runDbExport(file: string, o: Options): Promise<number> {
   const db = dbPath(o);
   if (!existsSync(db)) throw new UserError(`no vulnerability database at ${db}`);
   const dest = path.resolve(file);
+  // Renaming over a device or FIFO would replace it: the export must be a regular file.
+  if (existsSync(dest) && !statSync(dest).isFile()) throw new UserError(`${file} is not a regular file`);
   const tmp = `${dest}.tmp-${process.pid}`;
   const store = VulnStore.open(db, { readonly: true });
   try {

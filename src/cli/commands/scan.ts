@@ -1,6 +1,6 @@
 // `drydock image` and `drydock fs`: open the target, scan it, render the report.
 
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, EXIT_OK, UserError } from '../../errors.js';
 import { DEFAULT_DECOMPRESS_LIMITS } from '../../image/limits.js';
@@ -16,10 +16,29 @@ import { loadVexFiles, type VexDocument } from '../../scan/vex.js';
 import { type Severity, STATUSES, type Status } from '../../vulndb/types.js';
 import type { Options } from '../framework.js';
 
-/** Writes the report atomically: an existing file is only replaced by a complete new one. */
+/**
+ * Writes the report atomically: an existing file is only replaced by a complete new one. An output
+ * that is not a regular file (/dev/null, /dev/stdout, a FIFO) is written in place: renaming over it
+ * would replace the device with a file.
+ */
 export async function emit(text: string, output: string | undefined): Promise<void> {
   if (!output) {
     process.stdout.write(text);
+    return;
+  }
+  let existing: ReturnType<typeof statSync> | undefined;
+  try {
+    existing = statSync(output);
+  } catch {
+    existing = undefined;
+  }
+  if (existing && !existing.isFile()) {
+    if (existing.isDirectory()) throw new UserError(`cannot write ${output}: it is a directory`);
+    try {
+      writeFileSync(output, text);
+    } catch (e) {
+      throw new UserError(`cannot write ${output}: ${describe(e)}`);
+    }
     return;
   }
   const tmp = path.join(path.dirname(output), `.${path.basename(output)}.tmp-${process.pid}`);
