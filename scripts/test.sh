@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: build, lint, type-check, then real components
-# (Debian images built from Debian's archive, docker-registry in three auth modes) and all tests.
+# (Debian images built from Debian's archive, docker-registry in three auth modes, PostgreSQL) and all tests.
 # Needs root for the image build (mmdebstrap) and apt-get; everything runs on 127.0.0.1.
 . "$(dirname "$0")/lib.sh"
 cd "$DD_ROOT"
@@ -15,8 +15,11 @@ log "lint"; npx biome check src test bench scripts
 log "typecheck"; npx tsc -p tsconfig.json --noEmit
 log "test images"; IMAGES=$(bash scripts/build-test-images.sh)
 log "registries"; bash scripts/registry.sh start "$IMAGES"
-trap 'bash scripts/registry.sh stop' EXIT
+trap 'bash scripts/registry.sh stop; bash scripts/postgres.sh stop' EXIT
 export DRYDOCK_TEST_IMAGES="$IMAGES" DRYDOCK_TEST_REGISTRY=1
+# PostgreSQL on 127.0.0.1 for the PostgreSQL vulnerability store.
+DRYDOCK_TEST_PG=$(bash scripts/postgres.sh start)
+export DRYDOCK_TEST_PG
 mapfile -t FILES < <(find test -name '*.test.ts' | sort)
 log "node --test (${#FILES[@]} files)"
 MARK="$DD_TEST_HOME/tmp/tests-started.$$"

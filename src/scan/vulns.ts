@@ -3,8 +3,9 @@
 
 import { existsSync } from 'node:fs';
 import { debug } from '../log.js';
-import { type Finding, matchPackages } from '../match/match.js';
-import { VulnStore } from '../vulndb/store.js';
+import { type AdvisorySource, type Finding, lookupOf, matchPackages, osNamespace } from '../match/match.js';
+import { isPostgresUrl } from '../vulndb/pg-url.js';
+import { type StoreStatus, VulnStore } from '../vulndb/store.js';
 import type { Severity, Status } from '../vulndb/types.js';
 import { applyIgnore, type IgnoreRules } from './ignore.js';
 import type { ScanResult } from './scan.js';
@@ -28,7 +29,23 @@ export interface VulnOptions {
 }
 
 /** Adds `vulnerabilities` (and any warnings) to the scan result. */
-export function addVulnerabilities(r: ScanResult, o: VulnOptions): void {
+export async function addVulnerabilities(r: ScanResult, o: VulnOptions): Promise<void> {
+  if (isPostgresUrl(o.dbPath)) {
+    const { PgStore } = await import('../vulndb/pg-store.js');
+    const pg = await PgStore.open(o.dbPath);
+    try {
+      const st = await pg.status();
+      const osNs = osNamespace(r.os);
+      const lookups = r.packages.flatMap((p) => {
+        const l = lookupOf(p, osNs);
+        return l ? [{ namespace: l.namespace, name: l.name }] : [];
+      });
+      finish(r, o, st, await pg.source(lookups));
+    } finally {
+      await pg.close();
+    }
+    return;
+  }
   if (!existsSync(o.dbPath)) {
     r.warnings.push(
       `no vulnerability database at ${o.dbPath}: only the inventory is reported — run "drydock db import" or "drydock db update"`,
@@ -37,20 +54,24 @@ export function addVulnerabilities(r: ScanResult, o: VulnOptions): void {
   }
   const store = VulnStore.open(o.dbPath, { readonly: true });
   try {
-    const st = store.status();
-    if (st.advisories === 0) r.warnings.push(`the vulnerability database ${o.dbPath} holds no advisories`);
-    const built = st.builtAt ? Date.parse(st.builtAt) : Number.NaN;
-    const now = (o.now ?? new Date()).getTime();
-    if (Number.isFinite(built) && now - built > (o.staleAfterMs ?? 7 * 86_400_000))
-      r.warnings.push(
-        `the vulnerability database was last updated on ${st.builtAt?.slice(0, 10)}: findings may be missing — run "drydock db update"`,
-      );
-    const m = matchPackages(r.packages, r.os, store);
-    r.warnings.push(...m.warnings);
-    r.vulnerabilities = suppress(filterFindings(m.findings, o), o);
+    finish(r, o, store.status(), store);
   } finally {
     store.close();
   }
+}
+
+/** Staleness warnings, matching and filters: the same for both database engines. */
+function finish(r: ScanResult, o: VulnOptions, st: StoreStatus, source: AdvisorySource): void {
+  if (st.advisories === 0) r.warnings.push(`the vulnerability database ${st.path} holds no advisories`);
+  const built = st.builtAt ? Date.parse(st.builtAt) : Number.NaN;
+  const now = (o.now ?? new Date()).getTime();
+  if (Number.isFinite(built) && now - built > (o.staleAfterMs ?? 7 * 86_400_000))
+    r.warnings.push(
+      `the vulnerability database was last updated on ${st.builtAt?.slice(0, 10)}: findings may be missing — run "drydock db update"`,
+    );
+  const m = matchPackages(r.packages, r.os, source);
+  r.warnings.push(...m.warnings);
+  r.vulnerabilities = suppress(filterFindings(m.findings, o), o);
 }
 
 /** Drops what the ignore file and the VEX documents suppress (Trivy's order); counts go to --debug. */

@@ -9,6 +9,10 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { IMPORTERS } from './importers.js';
 import type { FeedInfo, VulnStore } from './store.js';
+
+/** What an import writes to: the SQLite store, or the PostgreSQL store's collector. */
+export type ImportTarget = Pick<VulnStore, 'feed' | 'replaceFeed'>;
+
 import type { Importer } from './types.js';
 
 /** Bounds on what one import reads. */
@@ -78,7 +82,7 @@ function detect(rel: string, abs: string): Importer | undefined {
 
 /** Imports every feed found under each path. Paths that do not exist are UserErrors. */
 export function importPaths(
-  store: VulnStore,
+  store: ImportTarget,
   paths: string[],
   opts: {
     force?: boolean;

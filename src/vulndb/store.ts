@@ -88,7 +88,7 @@ type AdvisoryData = Pick<
   'aliases' | 'title' | 'description' | 'cvss' | 'references' | 'published' | 'modified' | 'url'
 >;
 
-interface AdvisoryRow {
+export interface AdvisoryRow {
   vuln_id: string;
   source: string;
   namespace: string;
@@ -101,7 +101,7 @@ interface AdvisoryRow {
   data: string | null;
 }
 
-function rowToAdvisory(r: AdvisoryRow): Advisory {
+export function rowToAdvisory(r: AdvisoryRow): Advisory {
   const a: Advisory = {
     id: r.vuln_id,
     source: r.source,
@@ -117,7 +117,7 @@ function rowToAdvisory(r: AdvisoryRow): Advisory {
   return a;
 }
 
-function dataOf(a: Advisory | VulnerabilityDetail): string | null {
+export function dataOf(a: Advisory | VulnerabilityDetail): string | null {
   const d: Record<string, unknown> = {};
   for (const k of [
     'aliases',

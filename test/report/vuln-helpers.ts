@@ -59,7 +59,7 @@ export async function scanWithVulns(dir: string, db: string): Promise<ScanResult
   const image = await openImage(`rootfs:${dir}`);
   try {
     const r = await scanImage(image, { cacheDir: null, now: NOW });
-    addVulnerabilities(r, { dbPath: db, now: NOW, staleAfterMs: Number.MAX_SAFE_INTEGER });
+    await addVulnerabilities(r, { dbPath: db, now: NOW, staleAfterMs: Number.MAX_SAFE_INTEGER });
     return r;
   } finally {
     await image.close();

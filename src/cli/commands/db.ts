@@ -5,14 +5,15 @@ import path from 'node:path';
 import { defaultCacheDir } from '../../cache/layer-cache.js';
 import { EXIT_OK, UserError } from '../../errors.js';
 import { warn } from '../../log.js';
-import { importPaths } from '../../vulndb/import.js';
-import { VulnStore } from '../../vulndb/store.js';
+import { type ImportReport, importPaths } from '../../vulndb/import.js';
+import { isPostgresUrl } from '../../vulndb/pg-url.js';
+import { type StoreStatus, VulnStore } from '../../vulndb/store.js';
 import type { Options } from '../framework.js';
 import { emit } from './scan.js';
 
 /** --db, else <cache dir>/db/drydock.db. */
 export function dbPath(o: Options): string {
-  if (typeof o.db === 'string') return path.resolve(o.db);
+  if (typeof o.db === 'string') return isPostgresUrl(o.db) ? o.db : path.resolve(o.db);
   const cache = typeof o.cacheDir === 'string' ? o.cacheDir : defaultCacheDir();
   return path.join(cache, 'db', 'drydock.db');
 }
@@ -30,6 +31,18 @@ function isSqliteFile(p: string): boolean {
 
 export async function runDbImport(paths: string[], o: Options): Promise<number> {
   const db = dbPath(o);
+  if (isPostgresUrl(db)) {
+    for (const p of paths) if (!existsSync(p)) throw new UserError(`${p}: no such file or directory`);
+    const { PgStore } = await import('../../vulndb/pg-store.js');
+    const pg = await PgStore.open(db, { create: true });
+    try {
+      const report = await pg.importPaths(paths, { force: !!o.force });
+      reportImport(report, paths);
+    } finally {
+      await pg.close();
+    }
+    return EXIT_OK;
+  }
   // One argument that is an exported database: it replaces the local one (offline bundle).
   if (paths.length === 1 && isSqliteFile(paths[0] as string)) {
     const src = VulnStore.open(path.resolve(paths[0] as string), { readonly: true });
@@ -67,18 +80,8 @@ export async function runDbImport(paths: string[], o: Options): Promise<number> 
         : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');
-    for (const e of report.errors) warn(e);
-    for (const f of report.feeds) {
-      process.stderr.write(
-        `drydock: ${f.name}: ${f.skipped ? 'unchanged, skipped' : `${f.advisories} advisories, ${f.details} details${f.errors ? `, ${f.errors} file(s) skipped` : ''}`}\n`,
-      );
-    }
-    if (report.feeds.length === 0) {
-      found = false;
-      throw new UserError(
-        `no vulnerability feed found in ${paths.join(', ')} (${report.unrecognised} file(s) not recognised)`,
-      );
-    }
+    found = report.feeds.length > 0;
+    reportImport(report, paths);
   } finally {
     store.close();
     // Nothing imported into a database this run created: leave no empty file behind.
@@ -89,11 +92,22 @@ export async function runDbImport(paths: string[], o: Options): Promise<number> 
 
 export async function runDbStatus(o: Options): Promise<number> {
   const db = dbPath(o);
-  if (!existsSync(db))
-    throw new UserError(`no vulnerability database at ${db}: run "drydock db import" or "db update"`);
-  const store = VulnStore.open(db, { readonly: true });
-  const st = store.status();
-  store.close();
+  let st: StoreStatus;
+  if (isPostgresUrl(db)) {
+    const { PgStore } = await import('../../vulndb/pg-store.js');
+    const pg = await PgStore.open(db);
+    try {
+      st = await pg.status();
+    } finally {
+      await pg.close();
+    }
+  } else {
+    if (!existsSync(db))
+      throw new UserError(`no vulnerability database at ${db}: run "drydock db import" or "db update"`);
+    const store = VulnStore.open(db, { readonly: true });
+    st = store.status();
+    store.close();
+  }
   if (o.format === 'json') {
     await emit(`${JSON.stringify(st, null, 2)}\n`, undefined);
     return EXIT_OK;
@@ -115,8 +129,15 @@ export async function runDbStatus(o: Options): Promise<number> {
   return EXIT_OK;
 }
 
+/** Commands that work on the SQLite file only (for now). */
+function sqliteOnly(db: string, what: string): void {
+  if (isPostgresUrl(db))
+    throw new UserError(`${what} works on a SQLite database; with PostgreSQL use "db import"`);
+}
+
 export async function runDbExport(file: string, o: Options): Promise<number> {
   const db = dbPath(o);
+  sqliteOnly(db, 'db export');
   if (!existsSync(db)) throw new UserError(`no vulnerability database at ${db}`);
   const dest = path.resolve(file);
   // Renaming over a device or FIFO would replace it: the export must be a regular file.
@@ -153,6 +174,7 @@ export async function runDbUpdate(o: Options): Promise<number> {
     sources = [...(await import('../../vulndb/feeds.js')).DEFAULT_FEEDS];
   }
   const db = dbPath(o);
+  sqliteOnly(db, 'db update');
   const tty = process.stderr.isTTY && !o.quiet;
   let last = 0;
   const report = await updateDatabase(db, sources, {
@@ -178,4 +200,19 @@ export async function runDbUpdate(o: Options): Promise<number> {
   const failed = report.feeds.filter((f) => f.state === 'failed').length;
   if (failed === report.feeds.length && failed > 0) throw new UserError(`every feed failed to download`);
   return EXIT_OK;
+}
+
+/** Prints what an import did; throws when no feed was found at all. */
+function reportImport(report: ImportReport, paths: string[]): void {
+  for (const e of report.errors) warn(e);
+  for (const f of report.feeds) {
+    process.stderr.write(
+      `drydock: ${f.name}: ${f.skipped ? 'unchanged, skipped' : `${f.advisories} advisories, ${f.details} details${f.errors ? `, ${f.errors} file(s) skipped` : ''}`}\n`,
+    );
+  }
+  if (report.feeds.length === 0) {
+    throw new UserError(
+      `no vulnerability feed found in ${paths.join(', ')} (${report.unrecognised} file(s) not recognised)`,
+    );
+  }
 }

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { EXIT_OK, UserError } from '../../errors.js';
 import { explain } from '../../match/explain.js';
+import { isPostgresUrl } from '../../vulndb/pg-url.js';
 import { VulnStore } from '../../vulndb/store.js';
 import type { Options } from '../framework.js';
 import { dbPath } from './db.js';
@@ -12,6 +13,7 @@ export async function runExplain(target: string, id: string, o: Options): Promis
   if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{1,100}$/.test(id))
     throw new UserError(`"${id.slice(0, 80)}" is not a vulnerability id`);
   const db = dbPath(o);
+  if (isPostgresUrl(db)) throw new UserError('explain works on a SQLite database for now');
   if (!existsSync(db))
     throw new UserError(`no vulnerability database at ${db}: run "drydock db import" or "db update"`);
   return scanTarget(target, o, '', async (result) => {

@@ -44,7 +44,7 @@ export async function runSbomScan(file: string, o: Options): Promise<number> {
     const { addVulnerabilities } = await import('../../scan/vulns.js');
     const { dbPath } = await import('./db.js');
     const { vulnOptions } = await import('./scan.js');
-    addVulnerabilities(result, { dbPath: dbPath(o), ...vulnOptions(o) });
+    await addVulnerabilities(result, { dbPath: dbPath(o), ...vulnOptions(o) });
     for (const w of result.warnings.filter((x) => x.includes('vulnerability database'))) warn(w);
   }
   const output = o.output as string | undefined;

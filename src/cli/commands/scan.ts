@@ -140,7 +140,7 @@ export async function runScan(target: string, o: Options, kindPrefix = ''): Prom
     if (o.scanners !== 'none') {
       const { addVulnerabilities } = await import('../../scan/vulns.js');
       const { dbPath } = await import('./db.js');
-      addVulnerabilities(result, { dbPath: dbPath(o), ...filters });
+      await addVulnerabilities(result, { dbPath: dbPath(o), ...filters });
       for (const w of result.warnings.filter((x) => x.includes('vulnerability database'))) warn(w);
     }
     const output = o.output as string | undefined;
