@@ -102,6 +102,18 @@ export class PgStore {
     }
   }
 
+  async getMeta(key: string): Promise<string | undefined> {
+    const r = await this.db.query('SELECT value FROM meta WHERE key = $1', [key]);
+    return r.rows[0]?.value as string | undefined;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.db.query(
+      'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+      [key, value],
+    );
+  }
+
   async close(): Promise<void> {
     await this.db.end();
   }

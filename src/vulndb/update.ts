@@ -17,10 +17,11 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { HttpAgents, httpRequest } from '../util/http.js';
-import { importPaths } from './import.js';
+import { type ImportReport, importPaths } from './import.js';
 import { VulnStore } from './store.js';
 
 export interface FeedSource {
@@ -272,64 +273,18 @@ export async function updateDatabase(
     const store = VulnStore.open(tmpDb, { create: true });
     let changed = false;
     try {
-      for (const src of sources) {
-        const key = `source:${src.name}`;
-        const prevText = store.getMeta(key);
-        const prev = prevText ? (JSON.parse(prevText) as SourceState) : undefined;
-        const dir = path.join(work, src.name);
-        mkdirSync(dir);
-        const errors: string[] = [];
-        let done = false;
-        for (const url of src.urls) {
-          try {
-            const dest = path.join(dir, fileNameOf(url));
-            const got = await fetchOne(url, dest, prev, src.name, agents, o);
-            if (got.kind === 'not-modified') {
-              report.feeds.push({
-                name: src.name,
-                url,
-                state: 'unchanged',
-                detail: 'not modified (HTTP 304)',
-              });
-            } else if (prev && prev.sha256 === got.sha256) {
-              store.setMeta(
-                key,
-                JSON.stringify({ ...prev, url, etag: got.etag, lastModified: got.lastModified }),
-              );
-              report.feeds.push({ name: src.name, url, state: 'unchanged', detail: 'same content' });
-              changed = true; // the validators changed
-            } else {
-              if (dest.endsWith('.zip')) {
-                const unpacked = path.join(dir, 'unpacked');
-                mkdirSync(unpacked);
-                await unzipInto(dest, unpacked, o.maxBytes);
-                rmSync(dest);
-              }
-              const r = importPaths(store, [dir], { now: o.now, feedName: (imp) => `${src.name}:${imp}` });
-              if (r.feeds.length === 0)
-                throw new Error(r.errors[0] ?? `no vulnerability feed recognised in ${fileNameOf(url)}`);
-              const n = r.feeds.reduce((a, f) => a + f.advisories + f.details, 0);
-              store.setMeta(
-                key,
-                JSON.stringify({ url, etag: got.etag, lastModified: got.lastModified, sha256: got.sha256 }),
-              );
-              changed = true;
-              report.feeds.push({
-                name: src.name,
-                url,
-                state: 'updated',
-                detail: `${n} records${r.errors.length ? `, ${r.errors.length} file(s) skipped: ${r.errors[0]}` : ''}`,
-              });
-            }
-            done = true;
-            break;
-          } catch (e) {
-            errors.push(`${url}: ${(e as Error).message}`);
-          }
-        }
-        if (!done) report.feeds.push({ name: src.name, state: 'failed', detail: errors.join('; ') });
-        rmSync(dir, { recursive: true, force: true });
-      }
+      changed = await runSources(
+        {
+          getMeta: async (k) => store.getMeta(k),
+          setMeta: async (k, v) => store.setMeta(k, v),
+          importDir: async (dir, feedName) => importPaths(store, [dir], { now: o.now, feedName }),
+        },
+        sources,
+        work,
+        agents,
+        o,
+        report,
+      );
     } finally {
       store.close();
     }
@@ -347,4 +302,120 @@ export async function updateDatabase(
 /** Bytes of a file, for messages. */
 export function sizeOf(p: string): number {
   return statSync(p).size;
+}
+
+/** What an update writes to: a SQLite copy, or PostgreSQL (each feed in its own transaction). */
+interface UpdateTarget {
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+  importDir(dir: string, feedName: (importer: string) => string): Promise<ImportReport>;
+}
+
+type Opts = Required<Pick<UpdateOptions, 'timeoutMs' | 'retries' | 'maxBytes'>> & UpdateOptions;
+
+/** Downloads and imports every source; returns whether anything in the target changed. */
+async function runSources(
+  t: UpdateTarget,
+  sources: FeedSource[],
+  work: string,
+  agents: HttpAgents,
+  o: Opts,
+  report: UpdateReport,
+): Promise<boolean> {
+  let changed = false;
+  for (const src of sources) {
+    const key = `source:${src.name}`;
+    const prevText = await t.getMeta(key);
+    const prev = prevText ? (JSON.parse(prevText) as SourceState) : undefined;
+    const dir = path.join(work, src.name);
+    mkdirSync(dir);
+    const errors: string[] = [];
+    let done = false;
+    for (const url of src.urls) {
+      try {
+        const dest = path.join(dir, fileNameOf(url));
+        const got = await fetchOne(url, dest, prev, src.name, agents, o);
+        if (got.kind === 'not-modified') {
+          report.feeds.push({
+            name: src.name,
+            url,
+            state: 'unchanged',
+            detail: 'not modified (HTTP 304)',
+          });
+        } else if (prev && prev.sha256 === got.sha256) {
+          await t.setMeta(
+            key,
+            JSON.stringify({ ...prev, url, etag: got.etag, lastModified: got.lastModified }),
+          );
+          report.feeds.push({ name: src.name, url, state: 'unchanged', detail: 'same content' });
+          changed = true; // the validators changed
+        } else {
+          if (dest.endsWith('.zip')) {
+            const unpacked = path.join(dir, 'unpacked');
+            mkdirSync(unpacked);
+            await unzipInto(dest, unpacked, o.maxBytes);
+            rmSync(dest);
+          }
+          const r = await t.importDir(dir, (imp) => `${src.name}:${imp}`);
+          if (r.feeds.length === 0)
+            throw new Error(r.errors[0] ?? `no vulnerability feed recognised in ${fileNameOf(url)}`);
+          const n = r.feeds.reduce((a, f) => a + f.advisories + f.details, 0);
+          await t.setMeta(
+            key,
+            JSON.stringify({ url, etag: got.etag, lastModified: got.lastModified, sha256: got.sha256 }),
+          );
+          changed = true;
+          report.feeds.push({
+            name: src.name,
+            url,
+            state: 'updated',
+            detail: `${n} records${r.errors.length ? `, ${r.errors.length} file(s) skipped: ${r.errors[0]}` : ''}`,
+          });
+        }
+        done = true;
+        break;
+      } catch (e) {
+        errors.push(`${url}: ${(e as Error).message}`);
+      }
+    }
+    if (!done) report.feeds.push({ name: src.name, state: 'failed', detail: errors.join('; ') });
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return changed;
+}
+
+/**
+ * `db update` into PostgreSQL: the same downloads; each feed is replaced in its own transaction, so
+ * a crash leaves every feed either as it was or fully updated.
+ */
+export async function updatePostgres(
+  url: string,
+  sources: FeedSource[],
+  opts: UpdateOptions = {},
+): Promise<UpdateReport> {
+  const o = { timeoutMs: 30_000, retries: 3, maxBytes: 2 * 1024 * 1024 * 1024, ...opts };
+  const { PgStore } = await import('./pg-store.js');
+  const pg = await PgStore.open(url, { create: true });
+  const work = mkdtempSync(path.join(tmpdir(), 'drydock-update-'));
+  const agents = new HttpAgents();
+  const report: UpdateReport = { feeds: [], replaced: false };
+  try {
+    report.replaced = await runSources(
+      {
+        getMeta: (k) => pg.getMeta(k),
+        setMeta: (k, v) => pg.setMeta(k, v),
+        importDir: (dir, feedName) => pg.importPaths([dir], { now: o.now, feedName }),
+      },
+      sources,
+      work,
+      agents,
+      o,
+      report,
+    );
+    return report;
+  } finally {
+    agents.close();
+    await pg.close();
+    rmSync(work, { recursive: true, force: true });
+  }
 }

@@ -1,8 +1,10 @@
 // The PostgreSQL engine (real PostgreSQL 15 on 127.0.0.1, started by scripts/postgres.sh from
 // scripts/test.sh): the same feeds give the same records and the same findings as SQLite.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { ROOT, runCli, tmpdir } from '../helpers/env.js';
@@ -69,6 +71,35 @@ describe('PostgreSQL vulnerability database', { skip: SKIP_PG }, () => {
     assert.deepEqual(findings(a.stdout), findings(b.stdout));
   });
 
+  it('db update into PostgreSQL: imports, then an unchanged feed costs one request', async () => {
+    const body = readFileSync(path.join(ROOT, 'examples/feeds/ghsa/GHSA-jf85-cpcp-j695.json'));
+    let hits = 0;
+    const server = http.createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { 'content-length': body.length }).end(body);
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/lodash.json`;
+      const cfg = path.join(tmpdir('dd-pg-'), 'feeds.json');
+      writeFileSync(cfg, JSON.stringify({ feeds: [{ name: 'ghsa-lodash', urls: [url] }] }));
+      const first = await runCli(['db', 'update', '--feeds', cfg, '--db', PG as string]);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stderr, /ghsa-lodash: updated \(4 records\)/);
+      const second = await runCli(['db', 'update', '--feeds', cfg, '--db', PG as string]);
+      assert.match(second.stderr, /ghsa-lodash: unchanged \(same content\)/);
+      assert.equal(hits, 2);
+      const st = JSON.parse(
+        (await runCli(['db', 'status', '--db', PG as string, '--format', 'json'])).stdout,
+      ) as {
+        feeds: { name: string; advisories: number }[];
+      };
+      assert.equal(st.feeds.find((f) => f.name === 'ghsa-lodash:osv')?.advisories, 4);
+    } finally {
+      server.close();
+    }
+  });
+
   it('a newer schema, an unreachable server and SQLite-only commands are clean errors', async () => {
     await sql("UPDATE meta SET value = '99' WHERE key = 'schema_version'");
     const newer = await runCli(['db', 'status', '--db', PG as string]);
@@ -78,7 +109,8 @@ describe('PostgreSQL vulnerability database', { skip: SKIP_PG }, () => {
     const down = await runCli(['db', 'status', '--db', 'postgres://x@127.0.0.1:1/none']);
     assert.equal(down.code, 2);
     assert.match(down.stderr, /cannot connect/);
-    const upd = await runCli(['db', 'update', '--db', PG as string]);
-    assert.equal(upd.code, 2);
+    const exp = await runCli(['db', 'export', path.join(tmpdir('dd-pg-'), 'x.db'), '--db', PG as string]);
+    assert.equal(exp.code, 2);
+    assert.match(exp.stderr, /works on a SQLite database/);
   });
 });

@@ -160,7 +160,7 @@ export async function runDbExport(file: string, o: Options): Promise<number> {
 
 export async function runDbUpdate(o: Options): Promise<number> {
   if (o.offline) throw new UserError('db update downloads feeds: it cannot run with --offline');
-  const { parseFeedsConfig, updateDatabase } = await import('../../vulndb/update.js');
+  const { parseFeedsConfig, updateDatabase, updatePostgres } = await import('../../vulndb/update.js');
   let sources: import('../../vulndb/update.js').FeedSource[];
   if (typeof o.feeds === 'string') {
     let text: string;
@@ -174,10 +174,9 @@ export async function runDbUpdate(o: Options): Promise<number> {
     sources = [...(await import('../../vulndb/feeds.js')).DEFAULT_FEEDS];
   }
   const db = dbPath(o);
-  sqliteOnly(db, 'db update');
   const tty = process.stderr.isTTY && !o.quiet;
   let last = 0;
-  const report = await updateDatabase(db, sources, {
+  const report = await (isPostgresUrl(db) ? updatePostgres : updateDatabase)(db, sources, {
     timeoutMs: (o.timeout as number | undefined) ?? 30_000,
     retries: (o.retries as number | undefined) ?? 3,
     onProgress: tty
