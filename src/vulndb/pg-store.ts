@@ -8,7 +8,14 @@ import { createRequire } from 'node:module';
 import { UserError } from '../errors.js';
 import type { AdvisorySource } from '../match/match.js';
 import { type ImportReport, type ImportTarget, importPaths } from './import.js';
-import { type AdvisoryRow, dataOf, type FeedInfo, rowToAdvisory, type StoreStatus } from './store.js';
+import {
+  type AdvisoryRow,
+  dataOf,
+  type FeedInfo,
+  rowToAdvisory,
+  type StoreStatus,
+  type VulnStore,
+} from './store.js';
 import type { Advisory, Cvss, Severity, VulnerabilityDetail } from './types.js';
 
 type PgClient = import('pg').Client;
@@ -230,6 +237,53 @@ export class PgStore {
     } catch (e) {
       await this.db.query('ROLLBACK');
       throw new UserError(`${this.url}: writing feed ${name} failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Every advisory of a vulnerability, under its id or as an alias (for `drydock explain`). */
+  async advisoriesById(id: string): Promise<Advisory[]> {
+    const r = await this.db.query(
+      `SELECT ${ADVISORY_COLUMNS} FROM advisories WHERE vuln_id = $1 OR (data IS NOT NULL AND strpos(data, $2) > 0)`,
+      [id, JSON.stringify(id)],
+    );
+    return (r.rows as AdvisoryRow[]).map(rowToAdvisory).filter((a) => a.id === id || a.aliases?.includes(id));
+  }
+
+  /** Copies every feed into a SQLite store (`db export` of a PostgreSQL database). */
+  async exportTo(target: VulnStore): Promise<void> {
+    for (const f of (await this.feeds()).values()) {
+      const adv = await this.db.query(
+        `SELECT ${ADVISORY_COLUMNS} FROM advisories WHERE feed = $1 ORDER BY id`,
+        [f.name],
+      );
+      const det = await this.db.query('SELECT vuln_id, source, severity, data FROM details WHERE feed = $1', [
+        f.name,
+      ]);
+      target.replaceFeed(
+        {
+          name: f.name,
+          importer: f.importer,
+          origin: f.origin,
+          fingerprint: f.fingerprint,
+          errors: f.errors,
+        },
+        (w) => {
+          for (const row of adv.rows as AdvisoryRow[]) w.advisory(rowToAdvisory(row));
+          for (const row of det.rows as {
+            vuln_id: string;
+            source: string;
+            severity: string | null;
+            data: string | null;
+          }[]) {
+            const d: VulnerabilityDetail = { id: row.vuln_id, source: row.source };
+            if (row.severity !== null) d.severity = row.severity as Severity;
+            if (row.data !== null) Object.assign(d, JSON.parse(row.data) as Partial<VulnerabilityDetail>);
+            w.detail(d);
+          }
+          return f.errors;
+        },
+        new Date(f.importedAt),
+      );
     }
   }
 

@@ -129,32 +129,45 @@ export async function runDbStatus(o: Options): Promise<number> {
   return EXIT_OK;
 }
 
-/** Commands that work on the SQLite file only (for now). */
-function sqliteOnly(db: string, what: string): void {
-  if (isPostgresUrl(db))
-    throw new UserError(`${what} works on a SQLite database; with PostgreSQL use "db import"`);
-}
-
 export async function runDbExport(file: string, o: Options): Promise<number> {
   const db = dbPath(o);
-  sqliteOnly(db, 'db export');
-  if (!existsSync(db)) throw new UserError(`no vulnerability database at ${db}`);
+  const pg = isPostgresUrl(db);
+  if (!pg && !existsSync(db)) throw new UserError(`no vulnerability database at ${db}`);
   const dest = path.resolve(file);
   // Renaming over a device or FIFO would replace it: the export must be a regular file.
   if (existsSync(dest) && !statSync(dest).isFile()) throw new UserError(`${file} is not a regular file`);
   const tmp = `${dest}.tmp-${process.pid}`;
-  const store = VulnStore.open(db, { readonly: true });
   try {
     rmSync(tmp, { force: true });
-    store.copyTo(tmp);
+    if (pg) {
+      // PostgreSQL is exported as the same SQLite file a local database is.
+      const { PgStore } = await import('../../vulndb/pg-store.js');
+      const src = await PgStore.open(db);
+      try {
+        const out = VulnStore.open(tmp, { create: true });
+        try {
+          await src.exportTo(out);
+        } finally {
+          out.close();
+        }
+      } finally {
+        await src.close();
+      }
+    } else {
+      const store = VulnStore.open(db, { readonly: true });
+      try {
+        store.copyTo(tmp);
+      } finally {
+        store.close();
+      }
+    }
     renameSync(tmp, dest);
   } catch (e) {
     rmSync(tmp, { force: true });
+    if (e instanceof UserError) throw e;
     throw new UserError(`cannot write ${file}: ${(e as Error).message}`, { cause: e });
-  } finally {
-    store.close();
   }
-  process.stderr.write(`drydock: exported ${db} to ${dest}\n`);
+  process.stderr.write(`drydock: exported ${pg ? db.replace(/\/\/[^@/]*@/, '//***@') : db} to ${dest}\n`);
   return EXIT_OK;
 }
 

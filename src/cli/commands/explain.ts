@@ -5,6 +5,7 @@ import { EXIT_OK, UserError } from '../../errors.js';
 import { explain } from '../../match/explain.js';
 import { isPostgresUrl } from '../../vulndb/pg-url.js';
 import { VulnStore } from '../../vulndb/store.js';
+import type { Advisory } from '../../vulndb/types.js';
 import type { Options } from '../framework.js';
 import { dbPath } from './db.js';
 import { emit, scanTarget } from './scan.js';
@@ -13,16 +14,25 @@ export async function runExplain(target: string, id: string, o: Options): Promis
   if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{1,100}$/.test(id))
     throw new UserError(`"${id.slice(0, 80)}" is not a vulnerability id`);
   const db = dbPath(o);
-  if (isPostgresUrl(db)) throw new UserError('explain works on a SQLite database for now');
-  if (!existsSync(db))
+  if (!isPostgresUrl(db) && !existsSync(db))
     throw new UserError(`no vulnerability database at ${db}: run "drydock db import" or "db update"`);
   return scanTarget(target, o, '', async (result) => {
-    const store = VulnStore.open(db, { readonly: true });
-    let advisories: ReturnType<VulnStore['advisoriesById']>;
-    try {
-      advisories = store.advisoriesById(id);
-    } finally {
-      store.close();
+    let advisories: Advisory[];
+    if (isPostgresUrl(db)) {
+      const { PgStore } = await import('../../vulndb/pg-store.js');
+      const pg = await PgStore.open(db);
+      try {
+        advisories = await pg.advisoriesById(id);
+      } finally {
+        await pg.close();
+      }
+    } else {
+      const store = VulnStore.open(db, { readonly: true });
+      try {
+        advisories = store.advisoriesById(id);
+      } finally {
+        store.close();
+      }
     }
     const ex = explain(id, advisories, result.packages, result.os);
     if (o.format === 'json') {
