@@ -19,6 +19,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { describe, UserError } from '../errors.js';
 import type { Finding } from '../match/match.js';
+import { isObj, type Json, str } from '../util/json.js';
 import { type Purl, parsePurl, purlMatches } from './purl-match.js';
 
 export interface VexStatement {
@@ -61,16 +62,6 @@ const CDX_STATES: Record<string, boolean> = {
   exploitable: false,
   in_triage: false,
 };
-
-type Json = Record<string, unknown>;
-
-function isObj(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
 
 function fail(file: string, msg: string): never {
   throw new UserError(`VEX file ${file}: ${msg}`);

@@ -10,6 +10,7 @@ import type { AdvisorySource } from '../match/match.js';
 import { type ImportReport, type ImportTarget, importPaths } from './import.js';
 import {
   type AdvisoryRow,
+  advisoryParams,
   dataOf,
   type FeedInfo,
   rowToAdvisory,
@@ -181,19 +182,7 @@ export class PgStore {
         const rows = p.advisories.slice(i, i + 500);
         const values: unknown[] = [];
         const tuples = rows.map((a, j) => {
-          values.push(
-            name,
-            a.id,
-            a.source,
-            a.namespace,
-            a.package,
-            a.status,
-            a.fixed ?? null,
-            a.ranges && a.ranges.length > 0 ? JSON.stringify(a.ranges) : null,
-            a.severity ?? null,
-            a.modularity ?? null,
-            dataOf(a),
-          );
+          values.push(...advisoryParams(name, a));
           const b = j * 11;
           return `(${Array.from({ length: 11 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
         });

@@ -117,6 +117,23 @@ export function rowToAdvisory(r: AdvisoryRow): Advisory {
   return a;
 }
 
+/** The column values of an advisory row, in ADVISORY_COLUMNS order after the feed (both engines). */
+export function advisoryParams(feed: string, a: Advisory): (string | null)[] {
+  return [
+    feed,
+    a.id,
+    a.source,
+    a.namespace,
+    a.package,
+    a.status,
+    a.fixed ?? null,
+    a.ranges && a.ranges.length > 0 ? JSON.stringify(a.ranges) : null,
+    a.severity ?? null,
+    a.modularity ?? null,
+    dataOf(a),
+  ];
+}
+
 export function dataOf(a: Advisory | VulnerabilityDetail): string | null {
   const d: Record<string, unknown> = {};
   for (const k of [
@@ -270,19 +287,7 @@ export class VulnStore {
       this.db.prepare('DELETE FROM details WHERE feed = ?').run(info.name);
       const skipped = fill({
         advisory: (a) => {
-          insAdv.run(
-            info.name,
-            a.id,
-            a.source,
-            a.namespace,
-            a.package,
-            a.status,
-            a.fixed ?? null,
-            a.ranges && a.ranges.length > 0 ? JSON.stringify(a.ranges) : null,
-            a.severity ?? null,
-            a.modularity ?? null,
-            dataOf(a),
-          );
+          insAdv.run(...advisoryParams(info.name, a));
           advisories++;
         },
         detail: (d) => {

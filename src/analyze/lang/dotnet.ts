@@ -7,13 +7,8 @@
 // package the shared framework supersedes), so it is left out, as Trivy does. Packages a project depends on are direct;
 // the rest indirect. deps.json records no development dependencies.
 
+import { isObj, type Json } from '../../util/json.js';
 import type { LangAnalyzer, LangPackage } from './types.js';
-
-type Json = Record<string, unknown>;
-
-function isObj(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function hasAssets(entry: unknown): boolean {
   if (!isObj(entry)) return false;

@@ -1,5 +1,6 @@
 // npm: package-lock.json / npm-shrinkwrap.json (v1, v2, v3) and installed node_modules/**/package.json.
 
+import { isObj } from '../../util/json.js';
 import type { LangAnalyzer, LangPackage } from './types.js';
 
 /** location: the "packages" key or the v1 dependency path in a lockfile; the package.json path. */
@@ -27,12 +28,6 @@ function licenseOf(v: unknown): string | undefined {
     return l.length ? l.join(' OR ') : undefined;
   }
   return undefined;
-}
-
-type Json = Record<string, unknown>;
-
-function isObj(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Every package a lockfile pins (the root project and workspace links excluded). */

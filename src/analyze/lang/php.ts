@@ -1,9 +1,8 @@
 // PHP / Composer: composer.lock and the installed-package list vendor/composer/installed.json
 // (Composer 1 writes a bare array; Composer 2 an object with "packages", "dev", "dev-package-names").
 
+import { isObj } from '../../util/json.js';
 import type { LangAnalyzer, LangPackage } from './types.js';
-
-type Json = Record<string, unknown>;
 
 const MAX_NAME = 214;
 const MAX_VERSION = 256;
@@ -11,10 +10,6 @@ const MAX_LICENSES = 32;
 const MAX_LICENSE = 200;
 // Composer package names are "vendor/project"; anything else is not a package we can name.
 const COMPOSER_NAME = /^[^/\s]+\/[^/\s]+$/;
-
-function isObj(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);

@@ -1,6 +1,7 @@
 // Python lockfiles and requirement files: requirements*.txt (pip), Pipfile.lock (pipenv),
 // poetry.lock (poetry), uv.lock (uv) and pylock.toml (PEP 751).
 
+import { isObj } from '../../util/json.js';
 import { isTomlTable, parseToml, type TomlTable, type TomlValue } from '../../util/toml-lite.js';
 import type { LangAnalyzer, LangPackage } from './types.js';
 
@@ -356,10 +357,6 @@ export const pipRequirementsAnalyzer: LangAnalyzer = {
 
 // ---------------------------------------------------------------------------------------------
 // Pipfile.lock: {"default": {name: {"version": "==x"}}, "develop": {...}}
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function exactVersion(spec: unknown): string | undefined {
   if (typeof spec !== 'string') return undefined;

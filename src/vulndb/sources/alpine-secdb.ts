@@ -24,6 +24,7 @@
 import { parseYaml } from '../../util/yaml-lite.js';
 import { apkScheme } from '../../version/apk.js';
 import type { Advisory, FeedRecord, Importer } from '../types.js';
+import { keepLowestFix } from './lowest-fix.js';
 
 const SOURCE = 'alpine-secdb';
 
@@ -131,14 +132,6 @@ function advisoryUrl(namespace: string, id: string): string | undefined {
   return undefined;
 }
 
-function lower(a: string, b: string): boolean {
-  try {
-    return apkScheme.compare(a, b) < 0;
-  } catch {
-    return false; // an invalid version: keep what is there
-  }
-}
-
 function packageAdvisories(namespace: string, pkg: Pkg, byKey: Map<string, Advisory>): void {
   const name = pkg.name;
   if (typeof name !== 'string' || !PACKAGE.test(name)) throw new Error(`bad package name ${preview(name)}`);
@@ -164,17 +157,7 @@ function packageAdvisories(namespace: string, pkg: Pkg, byKey: Map<string, Advis
         const url = advisoryUrl(namespace, id);
         if (url) next.url = url;
         const key = `${id}\0${name}`;
-        const prev = byKey.get(key);
-        if (!prev) {
-          byKey.set(key, next);
-          continue;
-        }
-        const better =
-          next.fixed !== undefined && (prev.fixed === undefined || lower(next.fixed, prev.fixed));
-        const kept = better ? next : prev;
-        const all = [...(prev.aliases ?? []), ...(next.aliases ?? [])];
-        if (all.length) kept.aliases = [...new Set(all)];
-        if (better) byKey.set(key, kept);
+        keepLowestFix(byKey, key, next, apkScheme);
       }
     }
   }

@@ -24,6 +24,7 @@
 import { debScheme } from '../../version/deb.js';
 import type { Advisory, FeedRecord, Importer, Severity, Status } from '../types.js';
 import { debianNamespace, urgencySeverity } from './debian-tracker.js';
+import { keepLowestFix } from './lowest-fix.js';
 
 const SOURCE = 'debian-dsa';
 
@@ -179,14 +180,6 @@ export function parseList(text: string): Header[] {
   return out;
 }
 
-function lower(a: string, b: string): boolean {
-  try {
-    return debScheme.compare(a, b) < 0;
-  } catch {
-    return false; // an unparsable version: keep what is there
-  }
-}
-
 /** The records of a parsed list: one per (CVE or advisory id, package, release), merged as described above. */
 export function listRecords(headers: Header[]): Advisory[] {
   const byKey = new Map<string, Advisory>();
@@ -196,7 +189,6 @@ export function listRecords(headers: Header[]): Advisory[] {
       const namespace = debianNamespace(e.release);
       for (const id of ids) {
         const key = `${id}\0${namespace}\0${e.package}`;
-        const prev = byKey.get(key);
         const next: Advisory = {
           id,
           source: SOURCE,
@@ -210,17 +202,8 @@ export function listRecords(headers: Header[]): Advisory[] {
         if (h.title) next.title = h.title;
         if (h.published) next.published = h.published;
         if (id !== h.id) next.aliases = [h.id];
-        if (!prev) {
-          byKey.set(key, next);
-          continue;
-        }
-        // the file is newest first: the earlier entry is the newer statement unless a fix is lower
-        const better =
-          next.fixed !== undefined && (prev.fixed === undefined || lower(next.fixed, prev.fixed));
-        const kept = better ? next : prev;
-        const aliases = [...(prev.aliases ?? []), ...(next.aliases ?? [])];
-        if (aliases.length) kept.aliases = [...new Set(aliases)];
-        if (better) byKey.set(key, kept);
+        // the file is newest first: the earlier entry stays unless a later one has a lower fix
+        keepLowestFix(byKey, key, next, debScheme);
       }
     }
   }

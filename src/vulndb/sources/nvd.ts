@@ -14,6 +14,7 @@
 // - description: the English one; published/modified: NVD's UTC timestamps with "Z" added.
 // The NVD 1.1 feed shape (CVE_Items) was retired by NVD in 2023 and is refused with a clear error.
 
+import { arr, isObj, str } from '../../util/json.js';
 import type { Cvss, FeedRecord, Importer, Severity, VulnerabilityDetail } from '../types.js';
 
 const SOURCE = 'nvd';
@@ -26,20 +27,6 @@ const METRICS: [key: string, version: string][] = [
   ['cvssMetricV2', '2.0'],
 ];
 const SEVERITIES = new Set(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW']);
-
-type Json = Record<string, unknown>;
-
-function isObj(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
 
 /** NVD writes UTC times without a zone ("2023-10-12T19:15:11.747"): say so. */
 export function nvdTime(v: unknown): string | undefined {

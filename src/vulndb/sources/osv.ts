@@ -29,6 +29,7 @@
 //   base score (computed from the vector; v2 and v4 vectors are kept unscored), else UNKNOWN.
 
 import { normalizePythonName } from '../../inventory/purl.js';
+import { isObj, str } from '../../util/json.js';
 import { parseYaml } from '../../util/yaml-lite.js';
 import { cvss3BaseScore, severityOfScore } from '../cvss.js';
 import type { Advisory, AffectedRange, Cvss, FeedRecord, Importer, Severity } from '../types.js';
@@ -139,16 +140,6 @@ export function ubuntuPriority(s: unknown): Severity | undefined {
     default:
       return undefined;
   }
-}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
 /** The strings of a list field; a field that is present but not a list is malformed. */

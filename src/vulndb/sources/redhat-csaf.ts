@@ -45,6 +45,7 @@
 //   Critical -> CRITICAL, Important -> HIGH, Moderate -> MEDIUM, Low -> LOW, else UNKNOWN; the
 //   highest among the products of one key.
 
+import { arr, isObj, type Json, str } from '../../util/json.js';
 import { rpmScheme } from '../../version/rpm.js';
 import type { Advisory, Cvss, FeedRecord, Importer, Severity, Status } from '../types.js';
 
@@ -53,20 +54,6 @@ const SOURCE = 'redhat-csaf';
 const MAX_BRANCH_DEPTH = 32;
 /** Relationships followed from a product to its platform (rpm -> module -> platform is 2). */
 const MAX_CHAIN = 8;
-
-type Json = Record<string, unknown>;
-
-function isObj(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Identification helpers
