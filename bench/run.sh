@@ -8,13 +8,17 @@
 #      Python distributions, a 5,000-entry package-lock.json) vs gzip|tar -t; cold / warm; RSS
 #   7. vulnerability data: `db import` of every feed in ../shared/data (time, DB size, RSS) vs
 #      reading the same files (cat); matching: warm scans with the database vs --scanners none
+#   8. audit: 1,000 generated Kubernetes manifest files (bench/generate-manifests.ts) vs parsing the
+#      same YAML with the same yaml package and nothing else (bench/yaml-parse.mjs), and vs PyYAML's
+#      libyaml loader; peak RSS
 #   6. inventory of the largest rpm database we build (bench/rpmdb.sh: 10,000 packages, 400,000
 #      files; SQLite and Berkeley DB) vs `rpm -qa` of the same database, peak RSS
 # Usage: bench/run.sh [RUNS]   (default 3; medians reported). Writes bench/results/latest.md.
+# BENCH_ONLY=audit bench/run.sh [RUNS] runs section 8 alone (prints, writes nothing).
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$DD_ROOT"
 RUNS=${1:-3}
-ensure_pkgs time jq gzip tar
+ensure_pkgs time jq gzip tar python3-yaml
 [ -f dist/drydock.cjs ] || npm run --silent build
 IMAGES=$(bash scripts/build-test-images.sh)
 BENCH="$DD_TEST_HOME/bench"
@@ -135,6 +139,32 @@ vuln_case() { # label target
     printf "| %s | %d | %.3f s | %.3f s | **%.2f×** | %d |\n", l, n, a, b, b/a, v }'
 }
 
+audit_section() {
+  local dir="$TMP/manifests" i findings
+  node --import tsx bench/generate-manifests.ts 1000 "$dir"
+  : > "$TMP/base"; : > "$TMP/py"; : > "$TMP/aud"; : > "$TMP/rss"
+  for ((i = 0; i < RUNS; i++)); do
+    measure node bench/yaml-parse.mjs "$dir"/*.yaml >> "$TMP/base"
+    measure python3 -c 'import sys, yaml
+for f in sys.argv[1:]:
+    list(yaml.load_all(open(f), Loader=yaml.CSafeLoader))' "$dir"/*.yaml >> "$TMP/py"
+    measure bin/drydock audit --format json "$dir"/*.yaml >> "$TMP/aud"
+    rss bin/drydock audit --format json "$dir"/*.yaml >> "$TMP/rss"
+  done
+  findings=$(bin/drydock audit --format json "$dir"/*.yaml | jq '[.Results[].Misconfigurations[]] | length')
+  echo "| audit | files | baseline: yaml parse only | PyYAML (libyaml) | drydock audit | audit / parse | findings | peak RSS |"
+  echo "|---|---|---|---|---|---|---|---|"
+  awk -v b="$(median < "$TMP/base")" -v p="$(median < "$TMP/py")" -v a="$(median < "$TMP/aud")" -v f="$findings" -v r="$(sort -n "$TMP/rss" | tail -1)" \
+    -v mb="$(du -sb "$dir" | cut -f1)" 'BEGIN{
+    printf "| 1,000 Kubernetes manifest files (%.1f MB, 2,000 documents) | 1000 | %.3f s | %.3f s | %.3f s | **%.2f×** | %d | %.0f MB |\n", mb/1048576, b, p, a, a/b, f, r/1024 }'
+}
+
+if [ "${BENCH_ONLY:-}" = audit ]; then # BENCH_ONLY=audit bench/run.sh N: the audit benchmark alone
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $(node --version), median of $RUNS runs."
+  audit_section
+  exit 0
+fi
+
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $(node --version), median of $RUNS runs; peak RSS is the largest of the runs."
   echo "Node.js start-up alone (\`node -e 0\`): ${NODE_START} s — the floor under every warm scan."
@@ -153,6 +183,8 @@ vuln_case() { # label target
   rpm_case "Berkeley DB Packages, $(du -h "$RPMDB/bdb/var/lib/rpm/Packages" | cut -f1)" "$RPMDB/bdb" --define '_db_backend bdb_ro' --dbpath "$RPMDB/bdb/var/lib/rpm"
   echo
   vuln_section
+  echo
+  audit_section
 } | tee "$TMP/out.md"
 mkdir -p bench/results
 cp "$TMP/out.md" bench/results/latest.md

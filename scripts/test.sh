@@ -10,6 +10,9 @@ ensure_pkgs zstd gzip tar curl iproute2
 # that find one missing fall back to committed oracle fixtures, but CI runs the real ones).
 ensure_pkgs rpm python3-rpm python3-apt ruby php-cli php-composer-semver libmaven3-core-java \
   golang-go golang-golang-x-mod-dev librust-semver-dev
+# The runtime the hardened OCI configs are proven under, and a static busybox for its rootfs; libcap2-bin
+# (setcap) writes real file capabilities for the harden --image test.
+ensure_pkgs runc busybox-static libcap2-bin
 log "build"; npm run --silent build
 log "lint"; npx biome check src test bench scripts
 log "typecheck"; npx tsc -p tsconfig.json --noEmit

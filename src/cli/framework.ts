@@ -40,7 +40,10 @@ export interface CommandSpec {
   description?: string;
   args?: ArgSpec[];
   options?: OptionSpec[];
-  /** Nested commands ("db import"); a command has either subcommands or run. */
+  /**
+   * Nested commands ("db import"). A command with both subcommands and run takes a word that is not
+   * one of its subcommands as its first argument ("audit caps" vs "audit deploy.yaml").
+   */
   subcommands?: CommandSpec[];
   run?: (args: string[], opts: Options) => Promise<number>;
   examples?: string[];
@@ -110,7 +113,9 @@ export function helpText(program: ProgramSpec, path: CommandSpec[]): string {
     .map((a) => `${a.required ? `<${a.name}>` : `[${a.name}]`}${a.variadic ? '...' : ''}`)
     .join(' ');
   if (cmd.subcommands) {
-    lines.push(`Usage: ${prefix} <command> ...`, '', cmd.description ?? cmd.summary, '', 'Commands:');
+    lines.push(`Usage: ${prefix} <command> ...`);
+    if (cmd.run) lines.push(`       ${prefix} [options] ${argsUsage}`.trimEnd());
+    lines.push('', cmd.description ?? cmd.summary, '', 'Commands:');
     const w = Math.max(...cmd.subcommands.map((c) => c.name.length));
     for (const c of cmd.subcommands) lines.push(`  ${c.name.padEnd(w)}  ${c.summary}`);
   } else {
@@ -162,6 +167,8 @@ export async function runProgram(program: ProgramSpec, argv: string[]): Promise<
       return 0;
     }
     const cmd = findCommand(level, a);
+    const parent = path[path.length - 1];
+    if (!cmd && parent?.run) break; // a command with both subcommands and arguments ("audit FILE")
     if (!cmd) {
       const where = [program.name, ...path.map((c) => c.name)].join(' ');
       throw usageError(`unknown command "${a}"`, where);

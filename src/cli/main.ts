@@ -300,6 +300,191 @@ const EXPLAIN_COMMANDS: CommandSpec[] = [
   },
 ];
 
+const FORMAT_OUT: OptionSpec[] = [
+  {
+    name: 'output',
+    short: 'o',
+    type: 'string',
+    valueName: 'file',
+    description: 'write to a file (replaced only when complete)',
+  },
+];
+
+const AUDIT_COMMANDS: CommandSpec[] = [
+  {
+    name: 'audit',
+    summary: 'audit container runtime configs: capabilities, MAC, seccomp, namespaces, mounts, limits',
+    description:
+      'Audit how containers are (or will be) run: Kubernetes manifests, compose files, docker inspect JSON,\n' +
+      'OCI config.json, daemon.json / dockerd units, scripts of docker run lines, or --docker-run "docker run ...".\n' +
+      'Rules: CIS Docker Benchmark v1.6 sections 5 and 2, Pod Security Standards (baseline, restricted),\n' +
+      'docker-bench community capability checks and escape risks. The form of a file is read from its content.',
+    args: [{ name: 'file', description: 'config files ("-" for standard input)', variadic: true }],
+    options: [
+      {
+        name: 'docker-run',
+        type: 'string',
+        valueName: 'command',
+        multiple: true,
+        description: 'a docker run / docker create command line to audit (repeatable)',
+      },
+      {
+        name: 'profile',
+        type: 'string',
+        description: 'which rules',
+        choices: ['all', 'cis', 'pss-baseline', 'pss-restricted'],
+        default: 'all',
+      },
+      {
+        name: 'kind',
+        type: 'string',
+        description: 'the form of the files (default: from their content)',
+        choices: [
+          'auto',
+          'kubernetes',
+          'compose',
+          'inspect',
+          'oci',
+          'daemon',
+          'dockerd',
+          'unit',
+          'docker-run',
+        ],
+        default: 'auto',
+      },
+      {
+        name: 'format',
+        short: 'f',
+        type: 'string',
+        description: 'report format',
+        choices: ['table', 'json', 'sarif'],
+        default: 'table',
+      },
+      ...FORMAT_OUT,
+      {
+        name: 'severity',
+        short: 's',
+        type: 'string',
+        valueName: 'list',
+        description: 'report only these severities (CRITICAL,HIGH,MEDIUM,LOW)',
+      },
+      {
+        name: 'skip',
+        type: 'string',
+        valueName: 'ids',
+        multiple: true,
+        description: 'rule IDs to skip (DDC018,DDC020)',
+      },
+      { name: 'include-non-failures', type: 'boolean', description: 'JSON: list passed checks too' },
+      {
+        name: 'exit-code',
+        type: 'string',
+        valueName: 'n',
+        description: 'exit code when there are failures',
+        default: 0,
+        parse: parsers.int(0, 255),
+      },
+    ],
+    examples: [
+      'drydock audit deploy.yaml compose.yaml /etc/docker/daemon.json',
+      'drydock audit --docker-run "docker run --privileged -v /var/run/docker.sock:/var/run/docker.sock app"',
+      'drydock audit --profile pss-restricted --format sarif -o audit.sarif k8s/',
+    ],
+    run: async (args, o) => (await import('./commands/audit.js')).runAudit(args, o, VERSION),
+    subcommands: [
+      {
+        name: 'caps',
+        summary: 'the 41 Linux capabilities: what each allows, its risk, the escapes it enables',
+        options: [
+          {
+            name: 'format',
+            short: 'f',
+            type: 'string',
+            description: 'output format',
+            choices: ['table', 'json'],
+            default: 'table',
+          },
+          ...FORMAT_OUT,
+        ],
+        run: async (_args, o) => (await import('./commands/audit.js')).runAuditCaps(o),
+      },
+      {
+        name: 'host-rules',
+        summary:
+          'auditd rules for the Docker host (daemon binary, /var/lib/docker, /etc/docker, units, runc...)',
+        options: [
+          { name: 'existing-only', type: 'boolean', description: 'only paths that exist on this machine' },
+          ...FORMAT_OUT,
+        ],
+        run: async (_args, o) => (await import('./commands/audit.js')).runAuditHostRules(o),
+      },
+    ],
+  },
+  {
+    name: 'harden',
+    summary: 'write the hardened equivalent of a container config in the same form',
+    description:
+      'Print the hardened config: --cap-drop ALL plus only the capabilities the workload needs (ports below\n' +
+      '1024, known daemons, file capabilities of the entrypoint with --image), no-new-privileges, a read-only\n' +
+      'root with tmpfs for scratch dirs, memory and PIDs limits, the default seccomp and AppArmor profiles,\n' +
+      "the image's non-root user. Notes on what needs a human go to standard error.",
+    args: [{ name: 'config', description: 'the config file (or use --docker-run)' }],
+    options: [
+      {
+        name: 'docker-run',
+        type: 'string',
+        valueName: 'command',
+        description: 'a docker run command line to harden',
+      },
+      {
+        name: 'image',
+        type: 'string',
+        valueName: 'image',
+        description:
+          'read the image (archive, OCI layout or registry ref): its USER, ports, entrypoint file caps',
+      },
+      {
+        name: 'format',
+        short: 'f',
+        type: 'string',
+        description: 'output form (default: the input form)',
+        choices: ['auto', 'docker-run', 'compose', 'kubernetes', 'oci', 'json'],
+        default: 'auto',
+      },
+      {
+        name: 'kind',
+        type: 'string',
+        description: 'the form of the input (default: from its content)',
+        choices: ['auto', 'kubernetes', 'compose', 'inspect', 'oci', 'docker-run'],
+        default: 'auto',
+      },
+      {
+        name: 'memory',
+        type: 'string',
+        valueName: 'size',
+        description: 'memory limit when the input has none (default 512MiB)',
+        parse: parsers.size,
+      },
+      {
+        name: 'pids-limit',
+        type: 'string',
+        valueName: 'n',
+        description: 'PIDs limit when the input has none',
+        default: 256,
+        parse: parsers.int(1, 4194304),
+      },
+      { name: 'insecure', type: 'boolean', description: 'plain HTTP for the registry (--image)' },
+      ...FORMAT_OUT,
+    ],
+    examples: [
+      'drydock harden --docker-run "docker run -d -p 80:80 nginx"',
+      'drydock harden deploy.yaml > deploy.hardened.yaml',
+      'drydock harden --format oci config.json --image oci:./layout:app > hardened/config.json',
+    ],
+    run: async (args, o) => (await import('./commands/harden.js')).runHarden(args[0], o),
+  },
+];
+
 const DB_COMMANDS: CommandSpec[] = [
   {
     name: 'db',
@@ -397,7 +582,7 @@ export const PROGRAM: ProgramSpec = {
   version: VERSION,
   summary: 'container security: scan images, audit runtime hardening, verify registry trust',
   globalOptions: GLOBAL,
-  commands: [...COMMANDS, ...SBOM_COMMANDS, ...EXPLAIN_COMMANDS, ...DB_COMMANDS],
+  commands: [...COMMANDS, ...SBOM_COMMANDS, ...EXPLAIN_COMMANDS, ...AUDIT_COMMANDS, ...DB_COMMANDS],
   onGlobals: (o) => {
     if (o.debug) setDebug(true);
     if (o.quiet) setQuiet(true);

@@ -1,7 +1,6 @@
 // Reads one layer in a single streaming pass: verify blob digest -> decompress -> verify diffID -> tar.
 
 import { pipeline, type Readable, type Transform } from 'node:stream';
-import type { AnalysisSession } from '../analyze/session.js';
 import { ImageError } from '../errors.js';
 import { VerifyingStream } from '../util/digest.js';
 import {
@@ -14,7 +13,7 @@ import {
   sniffCompression,
 } from './decompress.js';
 import { layerLabel } from './layer-label.js';
-import { DEFAULT_TAR_LIMITS, type TarLimits, TarParser } from './tar.js';
+import { DEFAULT_TAR_LIMITS, type TarHandler, type TarLimits, TarParser } from './tar.js';
 import type { Layer } from './types.js';
 
 export interface LayerReadOptions {
@@ -32,9 +31,15 @@ export interface LayerReadResult {
   uncompressedBytes: number;
 }
 
+/** Receives a layer's entries; drain() runs between chunks (backpressure for analyzers). */
+export interface LayerSink extends TarHandler {
+  drain(): Promise<void>;
+  warn(msg: string): void;
+}
+
 export async function readLayer(
   layer: Layer,
-  session: AnalysisSession,
+  session: LayerSink,
   opts: LayerReadOptions = {},
 ): Promise<LayerReadResult> {
   const what = layerLabel(layer);

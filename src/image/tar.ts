@@ -29,6 +29,8 @@ export interface TarEntry {
   offset: number;
   /** Present for sparse files: the data chunks, in order; the rest of the file is holes. */
   sparse?: SparseChunk[];
+  /** Extended attributes from PAX SCHILY.xattr.* records; values are binary strings (latin1). */
+  xattrs?: Record<string, string>;
 }
 
 /** Receives an entry's data. `position` is the logical offset in the file (holes are skipped). */
@@ -136,6 +138,8 @@ interface PaxRecords {
   [key: string]: string;
 }
 
+const XATTR = 'SCHILY.xattr.';
+
 export function parsePax(buf: Buffer, at: number): { records: PaxRecords; sparseMap: SparseChunk[] } {
   const records: PaxRecords = {};
   const sparseMap: SparseChunk[] = [];
@@ -149,11 +153,11 @@ export function parsePax(buf: Buffer, at: number): { records: PaxRecords; sparse
     if (!Number.isFinite(len) || len <= sp - i + 1 || i + len > buf.length || buf[i + len - 1] !== 0x0a) {
       throw new ImageError(`corrupt PAX record at offset ${at}`);
     }
-    const rec = buf.toString('utf8', sp + 1, i + len - 1);
-    const eq = rec.indexOf('=');
-    if (eq <= 0) throw new ImageError(`corrupt PAX record at offset ${at}`);
-    const key = rec.slice(0, eq);
-    const value = rec.slice(eq + 1);
+    const eqAt = buf.indexOf(0x3d, sp + 1);
+    if (eqAt <= sp + 1 || eqAt >= i + len) throw new ImageError(`corrupt PAX record at offset ${at}`);
+    const key = buf.toString('utf8', sp + 1, eqAt);
+    // Extended attributes are binary (security.capability): kept byte for byte as latin1.
+    const value = buf.toString(key.startsWith(XATTR) ? 'latin1' : 'utf8', eqAt + 1, i + len - 1);
     // GNU sparse 0.0 repeats offset/numbytes pairs, so they cannot live in a plain map
     if (key === 'GNU.sparse.offset') pendingOffset = Number(value);
     else if (key === 'GNU.sparse.numbytes' && pendingOffset !== undefined) {
@@ -402,6 +406,11 @@ export class TarParser {
       linkname,
       offset: at,
     };
+    for (const k of Object.keys(this.pax)) {
+      if (!k.startsWith(XATTR)) continue;
+      if (!entry.xattrs) entry.xattrs = Object.create(null) as Record<string, string>;
+      entry.xattrs[k.slice(XATTR.length)] = this.pax[k] as string;
+    }
     this.longName = undefined;
     this.longLink = undefined;
     const paxSparse = this.paxSparse;
