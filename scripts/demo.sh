@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Offline demo: import the bundled sample feeds, pack the bundled sample image and scan it twice
-# (the second scan reads no layer).
+# (the second scan reads no layer); then audit a sample compose file and harden it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f dist/drydock.cjs ] || npm run --silent build
@@ -17,3 +17,10 @@ echo "\$ drydock image $OUT/sample.docker.tar --format json -o $OUT/report.json 
 bin/drydock image "$OUT/sample.docker.tar" --format json -o "$OUT/report.json" --debug 2>&1 | grep -E 'scan:|image:'
 echo
 echo "Trivy-shaped JSON report: $OUT/report.json"
+echo
+echo "\$ drydock audit examples/deploy --severity CRITICAL,HIGH    # runtime hardening: CIS Docker 5.x, Pod Security Standards, escapes"
+bin/drydock audit examples/deploy --severity CRITICAL,HIGH
+echo "\$ drydock harden examples/deploy/compose.yaml -o $OUT/compose.hardened.yaml"
+bin/drydock harden examples/deploy/compose.yaml -o "$OUT/compose.hardened.yaml"
+echo "\$ drydock audit $OUT/compose.hardened.yaml --severity CRITICAL,HIGH"
+bin/drydock audit "$OUT/compose.hardened.yaml" --severity CRITICAL,HIGH

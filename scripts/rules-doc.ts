@@ -2,13 +2,20 @@
 // Usage: node --import tsx scripts/rules-doc.ts > docs/RULES.md
 import { CONTAINER_RULES } from '../src/harden/rules/container.js';
 import { DAEMON_RULES } from '../src/harden/rules/daemon.js';
+import { IMAGE_RULES } from '../src/harden/rules/image.js';
 import type { Rule } from '../src/harden/rules/types.js';
 
 function rows(rules: readonly Rule[]): string[] {
   return rules.map((r) => {
     const forms = r.target === 'container' && r.forms ? r.forms.join(', ') : 'all';
     const controls = r.compliance.length > 0 ? r.compliance.join('<br>') : '(escape risk)';
-    return `| ${r.id} | ${r.severity} | ${r.title} | ${controls} | ${r.target === 'container' ? forms : 'daemon.json, dockerd'} |`;
+    const where =
+      r.target === 'container'
+        ? forms
+        : r.target === 'image'
+          ? 'docker image inspect'
+          : 'daemon.json, dockerd';
+    return `| ${r.id} | ${r.severity} | ${r.title} | ${controls} | ${where} |`;
   });
 }
 
@@ -27,6 +34,12 @@ export function rulesDoc(): string {
     '| ID | severity | check | controls | input forms |',
     '|---|---|---|---|---|',
     ...rows(CONTAINER_RULES),
+    '',
+    '## Image rules',
+    '',
+    '| ID | severity | check | controls | input forms |',
+    '|---|---|---|---|---|',
+    ...rows(IMAGE_RULES),
     '',
     '## Daemon rules',
     '',

@@ -1,6 +1,7 @@
 // Runs the audit rules over loaded inputs: every container against the container rules of the
 // chosen profile, every daemon config against the daemon rules; one result per input file.
 
+import type { ImageFacts } from './inputs/inspect.js';
 import type { LoadedInput } from './load.js';
 import { checkCapNames } from './load.js';
 import { ALL_RULES } from './rules/index.js';
@@ -8,6 +9,7 @@ import {
   type AuditProfile,
   type ContainerRule,
   type DaemonRule,
+  type ImageRule,
   inProfile,
   type Rule,
   type Severity,
@@ -96,16 +98,29 @@ function daemonFindings(d: DaemonSpec, rules: DaemonRule[]): AuditFinding[] {
   return out;
 }
 
+function imageFindings(img: ImageFacts, rules: ImageRule[]): AuditFinding[] {
+  const out: AuditFinding[] = [];
+  const resource = `image ${img.ref}`;
+  for (const rule of rules) {
+    const hits = rule.check(img);
+    if (hits.length === 0) out.push({ rule, status: 'PASS', message: rule.title, resource, line: img.line });
+    for (const h of hits) out.push({ rule, status: 'FAIL', message: h.message, resource, line: img.line });
+  }
+  return out;
+}
+
 /** Audits every input; a daemon config among them is the context of every container (daemon-wide settings). */
 export function audit(inputs: readonly LoadedInput[], opts: AuditOptions): AuditTarget[] {
   const rules = selectRules(opts);
   const cRules = rules.filter((r): r is ContainerRule => r.target === 'container');
   const dRules = rules.filter((r): r is DaemonRule => r.target === 'daemon');
+  const iRules = rules.filter((r): r is ImageRule => r.target === 'image');
   const daemon = inputs.find((i) => i.daemon)?.daemon;
   for (const input of inputs) for (const c of input.containers) checkCapNames(c);
   return inputs.map((input) => {
     const all: AuditFinding[] = [];
     for (const c of input.containers) all.push(...containerFindings(c, cRules, daemon));
+    for (const img of input.images) all.push(...imageFindings(img, iRules));
     if (input.daemon) all.push(...daemonFindings(input.daemon, dRules));
     return {
       target: input.file,

@@ -30,6 +30,7 @@ const PROVIDER: Record<InputKind, string> = {
 
 function misconfType(rule: Rule, kind: InputKind): string {
   if (rule.target === 'daemon') return 'Docker Daemon Configuration Check';
+  if (rule.target === 'image') return 'Container Image Configuration Check';
   return kind === 'kubernetes' ? 'Kubernetes Security Check' : 'Container Runtime Security Check';
 }
 
@@ -51,7 +52,7 @@ function misconf(f: AuditFinding, kind: InputKind): Json {
     CauseMetadata: {
       Resource: f.resource,
       Provider: PROVIDER[kind],
-      Service: r.target === 'daemon' ? 'daemon' : 'container',
+      Service: r.target,
       ...(f.line ? { StartLine: f.line, EndLine: f.line } : {}),
     },
   };

@@ -165,6 +165,14 @@ describe('drydock audit', () => {
     assert.equal(rep.Results[0]?.Type, 'docker-daemon');
   });
 
+  it('checks images from docker image inspect: USER and HEALTHCHECK (CIS 4.1, 4.6)', async () => {
+    const rep = await auditJson(['--profile', 'cis', path.join(FIX, 'inspect', 'docker-image.inspect.json')]);
+    const m = rep.Results[0]?.Misconfigurations ?? [];
+    assert.deepEqual(m.map((x) => x.ID).sort(), ['DDI001', 'DDI002']);
+    assert.match(m[0]?.CauseMetadata.Resource ?? '', /^image nginx:1\.25/);
+    assert.deepEqual(m.find((x) => x.ID === 'DDI001')?.Compliance, ['CIS-DOCKER-1.6:4.1']);
+  });
+
   it('prints the capability table and the host audit rules', async () => {
     const caps = await runCli(['audit', 'caps']);
     assert.equal(caps.code, 0);

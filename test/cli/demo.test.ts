@@ -28,5 +28,10 @@ describe('npm run demo', () => {
     };
     assert.match(report.Results[0]?.Target ?? '', /sample\.docker\.tar \(debian 12\.\d+\)/);
     assert.ok(existsSync(path.join(dir, 'oci', 'index.json')));
+    // the hardening audit of the sample compose file, and of its hardened version
+    assert.match(r.stdout, /examples\/deploy\/compose\.yaml \(docker-compose\) +5 failures/);
+    assert.match(r.stdout, /CRITICAL DDC028:22 +service app mounts the host's \/var\/run\/docker\.sock/);
+    assert.match(r.stdout, /compose\.hardened\.yaml \(docker-compose\) +1 failure,/);
+    assert.match(readFileSync(path.join(dir, 'compose.hardened.yaml'), 'utf8'), /cap_drop: \[ALL\]/);
   });
 });

@@ -1,6 +1,7 @@
 // The contract of an audit rule: a pure function over a ContainerSpec (or DaemonSpec) with a stable
 // ID, the controls it implements, and what to do about it.
 
+import type { ImageFacts } from '../inputs/inspect.js';
 import type { ContainerSpec, DaemonField, DaemonSpec, InputKind, SpecField } from '../spec.js';
 
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
@@ -17,7 +18,7 @@ export interface RuleHit {
 }
 
 interface RuleBase {
-  /** Stable ID: DDC### for containers, DDD### for the daemon. */
+  /** Stable ID: DDC### for containers, DDD### for the daemon, DDI### for images. */
   id: string;
   title: string;
   severity: Severity;
@@ -48,7 +49,12 @@ export interface DaemonRule extends RuleBase {
   check(spec: DaemonSpec): RuleHit[];
 }
 
-export type Rule = ContainerRule | DaemonRule;
+export interface ImageRule extends RuleBase {
+  target: 'image';
+  check(image: ImageFacts): RuleHit[];
+}
+
+export type Rule = ContainerRule | DaemonRule | ImageRule;
 
 /** Whether a rule belongs to a profile: CIS controls, PSS baseline, PSS restricted (which includes baseline). */
 export function inProfile(rule: Rule, profile: AuditProfile): boolean {
