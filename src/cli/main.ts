@@ -317,7 +317,7 @@ const AUDIT_COMMANDS: CommandSpec[] = [
     description:
       'Audit how containers are (or will be) run: Kubernetes manifests, compose files, docker inspect JSON,\n' +
       'OCI config.json, daemon.json / dockerd units, scripts of docker run lines, or --docker-run "docker run ...".\n' +
-      'Rules: CIS Docker Benchmark v1.6 sections 5 and 2, Pod Security Standards (baseline, restricted),\n' +
+      'Rules: CIS Docker Benchmark v1.6 sections 5, 4 and 2, Pod Security Standards (baseline, restricted),\n' +
       'docker-bench community capability checks and escape risks. The form of a file is read from its content.',
     args: [{ name: 'file', description: 'config files ("-" for standard input)', variadic: true }],
     options: [
