@@ -13,6 +13,8 @@ ensure_pkgs rpm python3-rpm python3-apt ruby php-cli php-composer-semver libmave
 # The runtime the hardened OCI configs are proven under, and a static busybox for its rootfs; libcap2-bin
 # (setcap) writes real file capabilities for the harden --image test.
 ensure_pkgs runc busybox-static libcap2-bin
+# The seccomp and AppArmor oracles: libseccomp (tables, filters from C), strace, apparmor_parser.
+ensure_pkgs seccomp libseccomp-dev gcc libc6-dev strace apparmor
 log "build"; npm run --silent build
 log "lint"; npx biome check src test bench scripts
 log "typecheck"; npx tsc -p tsconfig.json --noEmit
