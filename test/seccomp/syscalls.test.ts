@@ -27,14 +27,17 @@ describe('syscall tables', () => {
     for (const a of SYSCALL_ARCHES) assert.ok(syscallNames(a).length > 300, a);
   });
 
-  it('equals libseccomp (scmp_sys_resolver) on every 7th name of every arch', {
+  it('equals libseccomp (scmp_sys_resolver) on every 7th syscall of every arch', {
     skip: HAVE ? false : 'needs scmp_sys_resolver (Debian package seccomp)',
   }, () => {
     for (const a of SYSCALL_ARCHES) {
       const names = syscallNames(a).filter((_, i) => i % 7 === 0);
       for (const n of names) {
-        const r = spawnSync('scmp_sys_resolver', ['-a', a, n], { encoding: 'utf8' });
-        assert.equal(Number(r.stdout.trim()), syscallNumber(a, n), `${a} ${n}`);
+        // Number -> name: forward lookups of socketcall/ipc-multiplexed names give libseccomp's
+        // negative pseudo numbers on x86, s390x and ppc, while the direct syscalls exist.
+        const nr = syscallNumber(a, n) as number;
+        const r = spawnSync('scmp_sys_resolver', ['-a', a, String(nr)], { encoding: 'utf8' });
+        assert.equal(r.stdout.trim(), n, `${a} ${nr}`);
       }
     }
   });
