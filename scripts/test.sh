@@ -15,6 +15,8 @@ ensure_pkgs rpm python3-rpm python3-apt ruby php-cli php-composer-semver libmave
 ensure_pkgs runc busybox-static libcap2-bin
 # The seccomp and AppArmor oracles: libseccomp (tables, filters from C), strace, apparmor_parser.
 ensure_pkgs seccomp libseccomp-dev gcc libc6-dev strace apparmor
+# The SELinux oracle: libsepol (secilc compiles a small MLS policy; setfiles -c validates contexts).
+ensure_pkgs secilc policycoreutils
 log "build"; npm run --silent build
 log "lint"; npx biome check src test bench scripts
 log "typecheck"; npx tsc -p tsconfig.json --noEmit
