@@ -485,6 +485,63 @@ const AUDIT_COMMANDS: CommandSpec[] = [
   },
 ];
 
+const TABLE_JSON: OptionSpec[] = [
+  {
+    name: 'format',
+    short: 'f',
+    type: 'string',
+    description: 'output format',
+    choices: ['table', 'json'],
+    default: 'table',
+  },
+  ...FORMAT_OUT,
+];
+
+const PROFILE_COMMANDS: CommandSpec[] = [
+  {
+    name: 'selinux',
+    summary: 'SELinux labels of containers: validate and explain (types, MCS levels, Pod Security)',
+    subcommands: [
+      {
+        name: 'explain',
+        summary: 'what a label grants: process and file types, MCS separation, risks, PSS baseline verdict',
+        args: [
+          {
+            name: 'label',
+            description: 'label=... options (combined) or one context user:role:type:level',
+            required: true,
+            variadic: true,
+          },
+        ],
+        options: [
+          { name: 'privileged', type: 'boolean', description: 'the container is privileged' },
+          ...TABLE_JSON,
+        ],
+        examples: [
+          'drydock selinux explain label=type:spc_t',
+          'drydock selinux explain system_u:system_r:container_t:s0:c12,c34',
+        ],
+        run: async (args, o) => (await import('./commands/selinux.js')).runSelinuxExplain(args, o),
+      },
+      {
+        name: 'validate',
+        summary: 'check label options or a context (levels, categories, ranges); exit 2 when invalid',
+        args: [
+          { name: 'label', description: 'label=... options or a context', required: true, variadic: true },
+        ],
+        options: TABLE_JSON,
+        run: async (args, o) => (await import('./commands/selinux.js')).runSelinuxValidate(args, o),
+      },
+      {
+        name: 'types',
+        summary: 'the known container SELinux types and what each grants',
+        options: TABLE_JSON,
+        run: async (_args, o) => (await import('./commands/selinux.js')).runSelinuxTypes(o),
+      },
+    ],
+  },
+];
+
 const DB_COMMANDS: CommandSpec[] = [
   {
     name: 'db',
@@ -582,7 +639,14 @@ export const PROGRAM: ProgramSpec = {
   version: VERSION,
   summary: 'container security: scan images, audit runtime hardening, verify registry trust',
   globalOptions: GLOBAL,
-  commands: [...COMMANDS, ...SBOM_COMMANDS, ...EXPLAIN_COMMANDS, ...AUDIT_COMMANDS, ...DB_COMMANDS],
+  commands: [
+    ...COMMANDS,
+    ...SBOM_COMMANDS,
+    ...EXPLAIN_COMMANDS,
+    ...AUDIT_COMMANDS,
+    ...PROFILE_COMMANDS,
+    ...DB_COMMANDS,
+  ],
   onGlobals: (o) => {
     if (o.debug) setDebug(true);
     if (o.quiet) setQuiet(true);
