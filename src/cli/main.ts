@@ -497,7 +497,168 @@ const TABLE_JSON: OptionSpec[] = [
   ...FORMAT_OUT,
 ];
 
+const SECCOMP_CONTAINER: OptionSpec[] = [
+  {
+    name: 'arch',
+    type: 'string',
+    valueName: 'arch',
+    description: 'the container architecture (amd64, arm64, x86_64, s390x...)',
+    default: 'amd64',
+  },
+  {
+    name: 'cap',
+    type: 'string',
+    valueName: 'cap',
+    multiple: true,
+    description:
+      "capabilities added to Docker's 14 defaults (repeatable; the profile's includes/excludes look at them)",
+  },
+  {
+    name: 'no-default-caps',
+    type: 'boolean',
+    description: "start from no capabilities instead of Docker's defaults",
+  },
+  {
+    name: 'kernel',
+    type: 'string',
+    valueName: 'X.Y',
+    description: 'the host kernel for minKernel rules (default: newer than any)',
+  },
+];
+
+const PROFILE_ARG = {
+  name: 'profile',
+  description: 'a profile file, an OCI config.json, or docker-default / docker-default-v24.0.0',
+  required: true,
+};
+
 const PROFILE_COMMANDS: CommandSpec[] = [
+  {
+    name: 'seccomp',
+    summary: 'seccomp profiles: validate, resolve, eval, diff, lint, generate, compile',
+    subcommands: [
+      {
+        name: 'resolve',
+        summary:
+          "the OCI filter Docker hands to runc for a container (moby's includes/excludes by arch, caps, kernel)",
+        args: [PROFILE_ARG],
+        options: [
+          ...SECCOMP_CONTAINER,
+          {
+            name: 'format',
+            short: 'f',
+            type: 'string',
+            description: 'output format',
+            choices: ['json', 'table'],
+            default: 'json',
+          },
+          ...FORMAT_OUT,
+        ],
+        examples: ['drydock seccomp resolve docker-default --arch arm64 --cap SYS_ADMIN'],
+        run: async (args, o) =>
+          (await import('./commands/seccomp.js')).runSeccompResolve(args[0] as string, o),
+      },
+      {
+        name: 'diff',
+        summary: 'syscalls and argument cases one profile allows and the other does not (semantic)',
+        args: [
+          { name: 'a', description: 'the first profile', required: true },
+          { name: 'b', description: 'the second profile', required: true },
+        ],
+        options: [
+          ...SECCOMP_CONTAINER,
+          ...TABLE_JSON,
+          {
+            name: 'exit-code',
+            type: 'string',
+            valueName: 'n',
+            description: 'exit code when they differ',
+            default: 0,
+            parse: parsers.int(0, 255),
+          },
+        ],
+        examples: ['drydock seccomp diff docker-default-v24.0.0 docker-default'],
+        run: async (args, o) =>
+          (await import('./commands/seccomp.js')).runSeccompDiff(args[0] as string, args[1] as string, o),
+      },
+      {
+        name: 'lint',
+        summary: 'risky allows, rules equal to the default action, duplicates, shadowed rules',
+        args: [PROFILE_ARG],
+        options: [
+          {
+            name: 'arch',
+            type: 'string',
+            valueName: 'arch',
+            description: 'only rules for this architecture',
+          },
+          ...TABLE_JSON,
+          {
+            name: 'exit-code',
+            type: 'string',
+            valueName: 'n',
+            description: 'exit code when there are findings',
+            default: 0,
+            parse: parsers.int(0, 255),
+          },
+        ],
+        run: async (args, o) => (await import('./commands/seccomp.js')).runSeccompLint(args[0] as string, o),
+      },
+      {
+        name: 'generate',
+        summary: 'a least-privilege profile from an strace -f log or an audit log',
+        options: [
+          {
+            name: 'from-strace',
+            type: 'string',
+            valueName: 'log',
+            description: 'strace -f output (-o file)',
+          },
+          {
+            name: 'from-audit',
+            type: 'string',
+            valueName: 'log',
+            description: 'audit log with SECCOMP/SYSCALL records',
+          },
+          {
+            name: 'base',
+            type: 'string',
+            valueName: 'profile',
+            description: 'restrict this profile to what was observed (e.g. docker-default)',
+          },
+          {
+            name: 'arch',
+            type: 'string',
+            valueName: 'arch',
+            description: 'the traced program architecture (default x86_64)',
+          },
+          {
+            name: 'comm',
+            type: 'string',
+            valueName: 'name',
+            description: 'audit: only records of this command',
+          },
+          {
+            name: 'exe',
+            type: 'string',
+            valueName: 'path',
+            description: 'audit: only records of this executable',
+          },
+          {
+            name: 'no-runtime',
+            type: 'boolean',
+            description: 'do not add what runc needs after loading the filter',
+          },
+          ...FORMAT_OUT,
+        ],
+        examples: [
+          'strace -f -o app.strace ./app && drydock seccomp generate --from-strace app.strace --base docker-default -o app.json',
+        ],
+        run: async (_args, o) => (await import('./commands/seccomp.js')).runSeccompGenerate(o),
+      },
+    ],
+  },
+
   {
     name: 'selinux',
     summary: 'SELinux labels of containers: validate and explain (types, MCS levels, Pod Security)',
