@@ -538,6 +538,44 @@ const PROFILE_COMMANDS: CommandSpec[] = [
     summary: 'seccomp profiles: validate, resolve, eval, diff, lint, generate, compile',
     subcommands: [
       {
+        name: 'validate',
+        summary:
+          'check a Docker or OCI profile: actions, operators, architectures, syscall names; exit 2 on errors',
+        args: [PROFILE_ARG],
+        options: [
+          {
+            name: 'arch',
+            type: 'string',
+            valueName: 'arch',
+            description: 'check syscall names on this architecture',
+          },
+          ...TABLE_JSON,
+        ],
+        run: async (args, o) =>
+          (await import('./commands/seccomp.js')).runSeccompValidate(args[0] as string, o),
+      },
+      {
+        name: 'eval',
+        summary: 'the action the kernel takes for a syscall and its arguments, and the rule that decides',
+        args: [
+          PROFILE_ARG,
+          { name: 'syscall', description: 'a name or a number', required: true },
+          { name: 'arg', description: 'argument values (decimal or 0x hex), arg0 first', variadic: true },
+        ],
+        options: [...SECCOMP_CONTAINER, ...TABLE_JSON],
+        examples: [
+          'drydock seccomp eval docker-default socket 40 1 0',
+          'drydock seccomp eval docker-default clone 0x10000000 --format json',
+        ],
+        run: async (args, o) =>
+          (await import('./commands/seccomp.js')).runSeccompEval(
+            args[0] as string,
+            args[1] as string,
+            args.slice(2),
+            o,
+          ),
+      },
+      {
         name: 'resolve',
         summary:
           "the OCI filter Docker hands to runc for a container (moby's includes/excludes by arch, caps, kernel)",

@@ -37,6 +37,41 @@ describe('drydock seccomp', () => {
     assert.deepEqual(arm.architectures, ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
   });
 
+  it('eval: the verdict and the deciding rule, as JSON', async () => {
+    const ev = async (...a: string[]) => {
+      const r = await runCli(['seccomp', 'eval', ...a, '-f', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as { action: string; errnoRet?: number; rule: unknown };
+    };
+    const vsock = await ev('docker-default', 'socket', '40', '1', '0');
+    assert.equal(vsock.action, 'SCMP_ACT_ERRNO');
+    assert.equal(vsock.errnoRet, 1);
+    assert.equal(vsock.rule, 'default');
+    assert.equal((await ev('docker-default', 'socket', '38')).action, 'SCMP_ACT_ERRNO');
+    assert.equal((await ev('docker-default-v24.0.0', 'socket', '38')).action, 'SCMP_ACT_ALLOW');
+    assert.equal((await ev('docker-default', 'socket', '2', '1', '0')).action, 'SCMP_ACT_ALLOW');
+    const clone3 = await ev('docker-default', 'clone3');
+    assert.equal(clone3.errnoRet, 38);
+    assert.equal((await ev('docker-default', 'mount')).action, 'SCMP_ACT_ERRNO');
+    assert.equal((await ev('docker-default', 'mount', '--cap', 'SYS_ADMIN')).action, 'SCMP_ACT_ALLOW');
+    assert.equal((await ev('docker-default', 'personality', '0xffffffff')).action, 'SCMP_ACT_ALLOW');
+    assert.equal((await ev('docker-default', 'personality', '1')).action, 'SCMP_ACT_ERRNO');
+  });
+
+  it('validate: warnings pass, errors exit 2 with the first one', async () => {
+    const ok = await runCli(['seccomp', 'validate', 'docker-default', '-f', 'json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal((JSON.parse(ok.stdout) as { valid: boolean }).valid, true);
+    const f = path.join(dir, 'typo.json');
+    writeFileSync(
+      f,
+      '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["sokcet"],"action":"SCMP_ACT_ALLOW"}]}',
+    );
+    const bad = await runCli(['seccomp', 'validate', f]);
+    assert.ok(isCleanUserError(bad), bad.stderr);
+    assert.match(bad.stdout, /sokcet/);
+  });
+
   it('diff: v24.0.0 against the current default', async () => {
     const r = await runCli([
       'seccomp',

@@ -6,6 +6,7 @@ import { readConfigFile } from '../../harden/doc.js';
 import { warn } from '../../log.js';
 import { builtinProfile, isBuiltinProfile } from '../../seccomp/builtin.js';
 import { diffProfiles, formatDiffTable } from '../../seccomp/diff.js';
+import { type EvalResult, evalProfile } from '../../seccomp/eval.js';
 import { buildProfile, observeAudit, observeStrace } from '../../seccomp/generate.js';
 import { LINT_RULES, lintProfile } from '../../seccomp/lint.js';
 import {
@@ -14,6 +15,7 @@ import {
   parseSeccompProfile,
   resolveSeccomp,
 } from '../../seccomp/resolve.js';
+import { formatProblems, hasErrors, validateProfile } from '../../seccomp/validate.js';
 import type { Options } from '../framework.js';
 import { emit } from './scan.js';
 
@@ -146,5 +148,72 @@ export async function runSeccompGenerate(o: Options): Promise<number> {
       warn(`left out (unknown to libseccomp): ${[...r.unknown, ...r.unnamed].join(' ')}`);
   }
   await emit(json(r.profile), o.output as string | undefined);
+  return 0;
+}
+
+export async function runSeccompValidate(ref: string, o: Options): Promise<number> {
+  const input: unknown = isBuiltinProfile(ref) ? builtinProfile(ref) : readConfigFile(ref, MAX_PROFILE_BYTES);
+  const r = validateProfile(input, { where: ref, arch: o.arch as string | undefined });
+  const errors = r.problems.filter((p) => p.severity === 'error');
+  if (o.format === 'json')
+    await emit(
+      json({ kind: r.kind, valid: errors.length === 0, problems: r.problems }),
+      o.output as string | undefined,
+    );
+  else {
+    const text = r.problems.length > 0 ? formatProblems(r.problems, ref) : `${ref}: valid ${r.kind} profile`;
+    await emit(`${text.trimEnd()}\n`, o.output as string | undefined);
+  }
+  if (hasErrors(r.problems))
+    throw new UserError(
+      `${ref}: ${errors.length} error${errors.length === 1 ? '' : 's'}, first: ${errors[0]?.path ? `#${errors[0].path} ` : ''}${errors[0]?.message ?? ''}`,
+    );
+  return 0;
+}
+
+function parseArg(v: string, i: number): bigint {
+  const t = v.trim();
+  if (!/^-?(0x[0-9a-f]+|0o[0-7]+|0b[01]+|\d+)$/i.test(t))
+    throw new UserError(`argument ${i}: "${t.slice(0, 40)}" is not a number`);
+  const neg = t.startsWith('-');
+  const n = BigInt(neg ? t.slice(1) : t);
+  if (n >= 1n << 64n) throw new UserError(`argument ${i}: ${t} does not fit in 64 bits`);
+  return neg ? -n : n;
+}
+
+function describeEval(q: string, r: EvalResult): string {
+  const act = `${r.action}${r.errnoRet !== undefined ? ` errno ${r.errnoRet}` : ''}`;
+  const by =
+    typeof r.rule === 'string'
+      ? {
+          default: 'the default action',
+          'enosys-stub': "runc's ENOSYS stub (a number above the filter's highest)",
+          'bad-arch': 'the architecture check (not in the filter)',
+          unconfined: 'nothing (seccomp disabled)',
+        }[r.rule]
+      : `rule ${r.rule.index} (${r.rule.action}${r.rule.args?.length ? ` if ${r.rule.args.map((a) => `arg${a.index} ${a.op.replace('SCMP_CMP_', '')} ${a.value}${a.valueTwo !== undefined ? `/${a.valueTwo}` : ''}`).join(' && ')}` : ''}: ${r.rule.names.slice(0, 8).join(' ')}${r.rule.names.length > 8 ? ' ...' : ''})`;
+  return [`${q} -> ${act}`, `decided by ${by}`, ...(r.notes ?? []).map((n) => `note: ${n}`)].join('\n');
+}
+
+export async function runSeccompEval(
+  ref: string,
+  syscall: string,
+  rawArgs: string[],
+  o: Options,
+): Promise<number> {
+  if (rawArgs.length > 6) throw new UserError('a syscall has at most 6 arguments');
+  const args = rawArgs.map(parseArg);
+  const sc = /^\d+$/.test(syscall) ? Number(syscall) : syscall;
+  const r = evalProfile(loadProfile(ref), {
+    arch: String(o.arch ?? 'amd64'),
+    syscall: sc,
+    args,
+    caps: capsOf(o),
+    kernel: o.kernel as string | undefined,
+    where: ref,
+  });
+  if (o.format === 'json') await emit(json(r), o.output as string | undefined);
+  else
+    await emit(`${describeEval(`${syscall}(${rawArgs.join(', ')})`, r)}\n`, o.output as string | undefined);
   return 0;
 }
