@@ -698,6 +698,82 @@ const PROFILE_COMMANDS: CommandSpec[] = [
   },
 
   {
+    name: 'apparmor',
+    summary: 'AppArmor profiles: render docker-default, generate from a policy, lint, validate',
+    subcommands: [
+      {
+        name: 'render',
+        summary: "docker-default exactly as moby's template renders it",
+        args: [{ name: 'template', description: 'docker-default or docker-default-v24.0.0', required: true }],
+        options: [
+          {
+            name: 'name',
+            type: 'string',
+            valueName: 'name',
+            description: 'the profile name (default docker-default)',
+          },
+          {
+            name: 'host',
+            type: 'boolean',
+            description: "this host's inputs as the daemon finds them (abi, tunables, its own profile)",
+          },
+          {
+            name: 'no-validate',
+            type: 'boolean',
+            description: 'do not compile the result with apparmor_parser -Q -K',
+          },
+          ...FORMAT_OUT,
+        ],
+        run: async (args, o) =>
+          (await import('./commands/apparmor.js')).runApparmorRender(args[0] as string, o),
+      },
+      {
+        name: 'generate',
+        summary: "a profile from a YAML or TOML policy (bane's inputs, base: docker-default, extra rules)",
+        args: [{ name: 'policy', description: 'the policy file (.toml, .yaml, .json)', required: true }],
+        options: [
+          {
+            name: 'no-validate',
+            type: 'boolean',
+            description: 'do not compile the result with apparmor_parser -Q -K',
+          },
+          ...FORMAT_OUT,
+        ],
+        examples: ['drydock apparmor generate nginx.yaml -o /etc/apparmor.d/containers/nginx'],
+        run: async (args, o) =>
+          (await import('./commands/apparmor.js')).runApparmorGenerate(args[0] as string, o),
+      },
+      {
+        name: 'lint',
+        summary:
+          'risky rules in a profile: complain mode, all capabilities, mount, ptrace, writable /proc and /sys...',
+        args: [{ name: 'profile', description: 'the profile file', required: true }],
+        options: [
+          ...TABLE_JSON,
+          {
+            name: 'exit-code',
+            type: 'string',
+            valueName: 'n',
+            description: 'exit code when there are findings',
+            default: 0,
+            parse: parsers.int(0, 255),
+          },
+        ],
+        run: async (args, o) =>
+          (await import('./commands/apparmor.js')).runApparmorLint(args[0] as string, o),
+      },
+      {
+        name: 'validate',
+        summary:
+          'compile a profile with apparmor_parser -Q -K (nothing is loaded); exit 2 when it is refused',
+        args: [{ name: 'profile', description: 'the profile file', required: true }],
+        options: TABLE_JSON,
+        run: async (args, o) =>
+          (await import('./commands/apparmor.js')).runApparmorValidate(args[0] as string, o),
+      },
+    ],
+  },
+  {
     name: 'selinux',
     summary: 'SELinux labels of containers: validate and explain (types, MCS levels, Pod Security)',
     subcommands: [
