@@ -694,6 +694,34 @@ const PROFILE_COMMANDS: CommandSpec[] = [
         ],
         run: async (_args, o) => (await import('./commands/seccomp.js')).runSeccompGenerate(o),
       },
+      {
+        name: 'compile',
+        summary: 'the classic BPF program runc loads for the profile (libseccomp 2.5.4 semantics)',
+        description:
+          'Resolves the profile for the container (arch, capabilities, kernel) as moby does, then compiles the\n' +
+          'filter to the cBPF program the kernel runs: the native architecture and its companions (x86 and x32\n' +
+          'beside x86_64, arm beside aarch64...), socketcall/ipc multiplexing, 64-bit argument comparisons.\n' +
+          "`-f hex` prints the bytes in the architecture's order (`xxd -r -p` rebuilds the binary).",
+        args: [PROFILE_ARG],
+        options: [
+          ...SECCOMP_CONTAINER,
+          {
+            name: 'format',
+            short: 'f',
+            type: 'string',
+            description: 'output format',
+            choices: ['asm', 'c', 'hex', 'json'],
+            default: 'asm',
+          },
+          ...FORMAT_OUT,
+        ],
+        examples: [
+          'drydock seccomp compile docker-default --arch amd64 -f asm',
+          'drydock seccomp compile profile.json --arch arm64 -f hex | xxd -r -p > filter.bin',
+        ],
+        run: async (args, o) =>
+          (await import('./commands/seccomp.js')).runSeccompCompile(args[0] as string, o),
+      },
     ],
   },
 

@@ -129,6 +129,40 @@ describe('drydock seccomp', () => {
     for (const n of ['brk', 'execve', 'exit_group', 'openat']) assert.ok(names.includes(n), n);
   });
 
+  it('compile: the program the kernel runs, in every format, with the verdicts eval gives', async () => {
+    const { decodeBpf, runBpf, AUDIT_ARCH } = await import('../../src/seccomp/bpf.js');
+    const j = await runCli(['seccomp', 'compile', 'docker-default', '-f', 'json']);
+    assert.equal(j.code, 0, j.stderr);
+    const prog = JSON.parse(j.stdout) as { code: number; jt: number; jf: number; k: number }[];
+    assert.ok(prog.length > 300 && prog.length < 4096, `${prog.length} instructions`);
+    const hex = await runCli(['seccomp', 'compile', 'docker-default', '-f', 'hex']);
+    assert.deepEqual(decodeBpf(Buffer.from(hex.stdout.replace(/\s+/g, ''), 'hex')), prog);
+    const asm = await runCli(['seccomp', 'compile', 'docker-default', '-f', 'asm']);
+    assert.equal(asm.stdout.trim().split('\n').length, prog.length);
+    assert.match(asm.stdout, /AUDIT_ARCH_X86_64/);
+    const c = await runCli(['seccomp', 'compile', 'docker-default', '-f', 'c']);
+    assert.match(c.stdout, /static struct sock_filter filter\[\] = \{/);
+    const x86 = AUDIT_ARCH.x86_64;
+    const verdict = (nr: number, ...a: bigint[]) =>
+      runBpf(prog, { nr, arch: x86, args: [...a, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6) }) >>> 0;
+    assert.equal(verdict(39), 0x7fff0000, 'getpid is allowed');
+    assert.equal(verdict(165), 0x00050001, 'mount: ERRNO(EPERM) without CAP_SYS_ADMIN');
+    assert.equal(verdict(41, 40n), 0x00050001, 'socket(AF_VSOCK) is denied');
+    assert.equal(verdict(41, 2n), 0x7fff0000, 'socket(AF_INET) is allowed');
+    const admin = JSON.parse(
+      (await runCli(['seccomp', 'compile', 'docker-default', '--cap', 'SYS_ADMIN', '-f', 'json'])).stdout,
+    ) as typeof prog;
+    assert.equal(runBpf(admin, { nr: 165, arch: x86, args: [0n, 0n, 0n, 0n, 0n, 0n] }) >>> 0, 0x7fff0000);
+    for (const bad of [
+      ['seccomp', 'compile', 'docker-default', '--arch', 'mips'],
+      ['seccomp', 'compile', 'docker-default', '-f', 'elf'],
+    ]) {
+      const r = await runCli(bad);
+      assert.equal(r.code, 2, bad.join(' '));
+      assert.ok(isCleanUserError(r), r.stderr);
+    }
+  });
+
   it('bad input: one line, exit 2', async () => {
     const write = (name: string, text: string) => {
       const f = path.join(dir, name);

@@ -217,3 +217,28 @@ export async function runSeccompEval(
     await emit(`${describeEval(`${syscall}(${rawArgs.join(', ')})`, r)}\n`, o.output as string | undefined);
   return 0;
 }
+
+/** `seccomp compile`: the classic BPF program runc would load for the container, in asm, c, hex or json. */
+export async function runSeccompCompile(ref: string, o: Options): Promise<number> {
+  const { compileSeccomp, formatBpf } = await import('../../seccomp/bpf.js');
+  const profile = loadProfile(ref);
+  const arch = String(o.arch ?? 'amd64');
+  const filter = resolveSeccomp(profile, {
+    arch,
+    caps: capsOf(o),
+    kernel: o.kernel as string | undefined,
+    where: ref,
+  });
+  if (!filter)
+    throw new UserError(
+      `${ref}: the profile disables seccomp (no default action, no rules): nothing to compile`,
+    );
+  const result = compileSeccomp(filter, { arch, where: ref });
+  if (result.unknownNames.length > 0)
+    warn(
+      `${ref}: skipped syscalls libseccomp does not know (as runc does): ${result.unknownNames.join(', ')}`,
+    );
+  const format = (o.format as 'asm' | 'c' | 'hex' | 'json' | undefined) ?? 'asm';
+  await emit(formatBpf(result.program, format, { endian: result.endian }), o.output as string | undefined);
+  return 0;
+}
