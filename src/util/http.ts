@@ -32,7 +32,14 @@ export class HttpTimeoutError extends Error {
 
 export function httpRequest(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; timeoutMs: number; agents: HttpAgents },
+  opts: {
+    method?: string;
+    headers?: Record<string, string>;
+    /** A request body, sent with its Content-Length. */
+    body?: Buffer;
+    timeoutMs: number;
+    agents: HttpAgents;
+  },
 ): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
@@ -42,7 +49,10 @@ export function httpRequest(
       u,
       {
         method: opts.method ?? 'GET',
-        headers: opts.headers,
+        headers:
+          opts.body === undefined
+            ? opts.headers
+            : { ...opts.headers, 'content-length': String(opts.body.length) },
         agent: u.protocol === 'https:' ? opts.agents.https : opts.agents.http,
         timeout: opts.timeoutMs,
       },
@@ -69,6 +79,6 @@ export function httpRequest(
       req.destroy(err);
     });
     req.on('error', reject);
-    req.end();
+    req.end(opts.body);
   });
 }

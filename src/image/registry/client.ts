@@ -6,9 +6,9 @@ import { PassThrough, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, RegistryError } from '../../errors.js';
 import { debug } from '../../log.js';
-import { digestOf } from '../../util/digest.js';
+import { digestOf, isDigest } from '../../util/digest.js';
 import { HttpAgents, type HttpResponse, httpRequest } from '../../util/http.js';
-import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from '../manifest.js';
+import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MEDIA } from '../manifest.js';
 import { type CredentialOptions, type Credentials, findCredentials } from './credentials.js';
 import { apiHost, isLoopbackHost, type Reference } from './reference.js';
 
@@ -74,6 +74,55 @@ function errorCode(body: Buffer): string {
   }
   return '';
 }
+
+/** An OCI content descriptor as listed in an index (referrers) or a manifest. */
+export interface OciDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+/** The referrers tag schema: the tag that stands in for the referrers API ("sha256-<hex>"). */
+export function referrersTag(digest: string): string {
+  return digest.replace(':', '-');
+}
+
+function parseIndexDescriptors(data: Buffer, what: string): OciDescriptor[] {
+  let j: unknown;
+  try {
+    j = JSON.parse(data.toString('utf8'));
+  } catch {
+    throw new RegistryError(`${what} is not valid JSON`);
+  }
+  const manifests = (j as { manifests?: unknown } | null)?.manifests;
+  if (manifests === undefined || manifests === null) return [];
+  if (!Array.isArray(manifests)) throw new RegistryError(`${what}: "manifests" is not a list`);
+  const out: OciDescriptor[] = [];
+  for (const m of manifests as unknown[]) {
+    const d = m as Partial<OciDescriptor> | null;
+    if (
+      !d ||
+      typeof d.mediaType !== 'string' ||
+      typeof d.digest !== 'string' ||
+      !isDigest(d.digest) ||
+      typeof d.size !== 'number'
+    ) {
+      throw new RegistryError(`${what}: a descriptor lacks mediaType, a valid digest or size`);
+    }
+    out.push({
+      mediaType: d.mediaType,
+      digest: d.digest,
+      size: d.size,
+      ...(typeof d.artifactType === 'string' ? { artifactType: d.artifactType } : {}),
+      ...(d.annotations && typeof d.annotations === 'object' ? { annotations: d.annotations } : {}),
+    });
+  }
+  return out;
+}
+
+const MAX_TAGS = 100_000;
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 
@@ -177,7 +226,9 @@ export class RegistryClient {
   private async send(
     url: string,
     headers: Record<string, string>,
-    opts: { auth: boolean; method?: 'GET' | 'HEAD' } = { auth: true },
+    opts: { auth: boolean; method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE'; body?: Buffer } = {
+      auth: true,
+    },
   ): Promise<HttpResponse> {
     let current = url;
     let attempt = 0;
@@ -190,9 +241,11 @@ export class RegistryClient {
         h.authorization = this.authorization;
       let res: HttpResponse;
       try {
+        const method = opts.method ?? 'GET';
         res = await httpRequest(current, {
-          method: opts.method ?? 'GET',
+          method,
           headers: h,
+          ...(method === 'GET' || method === 'HEAD' ? {} : { body: opts.body ?? Buffer.alloc(0) }),
           timeoutMs: this.timeoutMs,
           agents: this.agents,
         });
@@ -371,5 +424,140 @@ export class RegistryClient {
     };
     run().catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
     return out;
+  }
+  // ---- push and listing (content trust: signatures, referrers) ----
+
+  /** True when the registry already has the blob (HEAD). */
+  async hasBlob(digest: string): Promise<boolean> {
+    const res = await this.send(this.repoUrl('blobs', digest), {}, { auth: true, method: 'HEAD' });
+    await res.dump();
+    if (res.statusCode === 200) return true;
+    if (res.statusCode === 404) return false;
+    return this.fail(res, `blob ${digest}`);
+  }
+
+  /**
+   * Uploads a blob in one piece (POST /blobs/uploads/, then PUT ?digest=) unless the registry
+   * already has it; returns its digest.
+   */
+  async putBlob(data: Buffer): Promise<string> {
+    const digest = digestOf(data, 'sha256');
+    if (await this.hasBlob(digest)) return digest;
+    const what = `upload of blob ${digest} to ${this.ref.repository}`;
+    const start = await this.send(
+      `${this.origin}/v2/${this.ref.repository}/blobs/uploads/`,
+      {},
+      { auth: true, method: 'POST' },
+    );
+    if (start.statusCode !== 202) await this.fail(start, what);
+    await start.dump();
+    const loc = header(start, 'location');
+    if (!loc) throw new RegistryError(`registry ${this.host} started an upload without a Location`);
+    const url = new URL(loc, `${this.origin}/`);
+    url.searchParams.set('digest', digest);
+    const put = await this.send(
+      url.toString(),
+      { 'content-type': 'application/octet-stream' },
+      { auth: true, method: 'PUT', body: data },
+    );
+    if (put.statusCode !== 201) await this.fail(put, what);
+    await put.dump();
+    const got = header(put, 'docker-content-digest');
+    if (got && got !== digest) {
+      throw new RegistryError(`registry ${this.host} stored blob ${digest} as ${got}`);
+    }
+    return digest;
+  }
+
+  /** Pushes a manifest (or index) under a tag or its digest; returns its digest. */
+  async putManifest(reference: string, body: Buffer, mediaType: string): Promise<string> {
+    if (body.length > MAX_MANIFEST_BYTES) {
+      throw new RegistryError(
+        `manifest for ${this.ref.repository}:${reference} is larger than ${MAX_MANIFEST_BYTES} bytes`,
+      );
+    }
+    const digest = digestOf(body, 'sha256');
+    if (reference.includes(':') && reference !== digest) {
+      throw new RegistryError(`manifest content is ${digest}, not ${reference}`);
+    }
+    const what = `push of manifest ${this.ref.repository}:${reference}`.replace(':sha256:', '@sha256:');
+    const res = await this.send(
+      this.repoUrl('manifests', reference),
+      { 'content-type': mediaType },
+      { auth: true, method: 'PUT', body },
+    );
+    if (res.statusCode !== 201 && res.statusCode !== 200) await this.fail(res, what);
+    await res.dump();
+    const got = header(res, 'docker-content-digest');
+    if (got && got !== digest) {
+      throw new RegistryError(`registry ${this.host} stored manifest ${digest} as ${got}`);
+    }
+    return digest;
+  }
+
+  /** All tags of the repository (follows Link pagination). */
+  async listTags(): Promise<string[]> {
+    const tags: string[] = [];
+    let url: string | undefined = `${this.origin}/v2/${this.ref.repository}/tags/list?n=1000`;
+    const what = `tag list of ${this.ref.repository}`;
+    for (let page = 0; url; page++) {
+      if (page > 1000) throw new RegistryError(`${what} has too many pages`);
+      const res = await this.send(url, { accept: 'application/json' });
+      if (res.statusCode !== 200) await this.fail(res, what);
+      const data = await readLimited(res.body, MAX_MANIFEST_BYTES, what);
+      let j: { tags?: unknown };
+      try {
+        j = JSON.parse(data.toString('utf8')) as { tags?: unknown };
+      } catch {
+        throw new RegistryError(`${what} from ${this.host} is not valid JSON`);
+      }
+      if (j.tags !== null && j.tags !== undefined) {
+        if (!Array.isArray(j.tags) || j.tags.some((t) => typeof t !== 'string')) {
+          throw new RegistryError(`${what} from ${this.host}: "tags" is not a list of strings`);
+        }
+        tags.push(...(j.tags as string[]));
+      }
+      if (tags.length > MAX_TAGS) throw new RegistryError(`${what} has more than ${MAX_TAGS} tags`);
+      const link = header(res, 'link');
+      const next = link ? /<([^>]+)>\s*;\s*rel="?next"?/i.exec(link)?.[1] : undefined;
+      if (!next) break;
+      const n: URL = new URL(next, url);
+      if (n.origin !== this.origin) throw new RegistryError(`${what}: next page points to another host`);
+      url = n.toString();
+    }
+    return tags;
+  }
+
+  /**
+   * Manifests that refer to `digest` (their subject): the OCI 1.1 referrers API, or, where the
+   * registry lacks it (404), the referrers tag schema index `sha256-<hex>`. Filtered by artifactType.
+   */
+  async getReferrers(digest: string, artifactType?: string): Promise<OciDescriptor[]> {
+    if (!isDigest(digest)) throw new RegistryError(`invalid digest "${digest}" for a referrers query`);
+    const what = `referrers of ${this.ref.repository}@${digest}`;
+    const url = new URL(`${this.origin}/v2/${this.ref.repository}/referrers/${digest}`);
+    if (artifactType) url.searchParams.set('artifactType', artifactType);
+    const res = await this.send(url.toString(), { accept: MEDIA.ociIndex });
+    let list: OciDescriptor[];
+    if (res.statusCode === 200) {
+      const data = await readLimited(res.body, MAX_MANIFEST_BYTES, what);
+      list = parseIndexDescriptors(data, what);
+    } else if (res.statusCode === 404 || res.statusCode === 405) {
+      await res.dump();
+      debug(
+        `registry: ${this.host} has no referrers API (${res.statusCode}); trying tag ${referrersTag(digest)}`,
+      );
+      let index: Buffer;
+      try {
+        index = (await this.getManifest(referrersTag(digest))).data;
+      } catch (e) {
+        if (e instanceof RegistryError && e.status === 404) return [];
+        throw e;
+      }
+      list = parseIndexDescriptors(index, `referrers index ${this.ref.repository}:${referrersTag(digest)}`);
+    } else {
+      return this.fail(res, what);
+    }
+    return artifactType ? list.filter((d) => d.artifactType === artifactType) : list;
   }
 }
