@@ -22,11 +22,13 @@ log "lint"; npx biome check src test bench scripts
 log "typecheck"; npx tsc -p tsconfig.json --noEmit
 log "test images"; IMAGES=$(bash scripts/build-test-images.sh)
 log "registries"; bash scripts/registry.sh start "$IMAGES"
-trap 'bash scripts/registry.sh stop; bash scripts/postgres.sh stop' EXIT
+trap 'bash scripts/registry.sh stop; bash scripts/postgres.sh stop; bash scripts/notary.sh stop' EXIT
 export DRYDOCK_TEST_IMAGES="$IMAGES" DRYDOCK_TEST_REGISTRY=1
 # PostgreSQL on 127.0.0.1 for the PostgreSQL vulnerability store.
 DRYDOCK_TEST_PG=$(bash scripts/postgres.sh start)
 export DRYDOCK_TEST_PG
+# Debian's notary-server + notary-signer (TLS, token auth) and the notary CLI: the interop oracle.
+log "notary"; eval "$(bash scripts/notary.sh start | sed -n 's/^\(DRYDOCK_TEST_NOTARY[A-Z_]*=\)/export \1/p')"
 mapfile -t FILES < <(find test -name '*.test.ts' | sort)
 log "node --test (${#FILES[@]} files)"
 MARK="$DD_TEST_HOME/tmp/tests-started.$$"

@@ -242,7 +242,9 @@ export function parseRfc3339(s: string): [number, number] | undefined {
 
 /** Go's RFC 3339 form of a date, for `expires`. */
 export function formatExpires(d: Date): string {
-  return d.toISOString().replace('.000Z', 'Z');
+  // Go's RFC 3339 (nano) drops the fraction's trailing zeros; notary-server re-serialises root.json
+  // that way when it hashes it for snapshot.json, so any other form makes the hashes disagree.
+  return d.toISOString().replace(/\.(\d*?)0+Z$/, (_m, f: string) => (f ? `.${f}Z` : 'Z'));
 }
 
 function validateSigned(c: Check, role: string, s: Obj): AnySigned {
