@@ -12,11 +12,16 @@ import {
   selectPlatform,
 } from '../manifest.js';
 import { RegistryClient, type RegistryOptions } from '../registry/client.js';
-import { formatReference, parseReference } from '../registry/reference.js';
+import { formatReference, parseReference, type Reference } from '../registry/reference.js';
 import type { Image, Layer, Platform } from '../types.js';
 
 export interface RegistrySourceOptions extends RegistryOptions {
   platform?: Platform;
+  /**
+   * The content-trust gate (src/trust/gate.ts): called with the top-level manifest digest before
+   * anything else is parsed or fetched; it throws to refuse the image.
+   */
+  trustGate?: (ref: Reference, digest: string) => Promise<unknown>;
 }
 
 export async function openRegistryImage(target: string, opts: RegistrySourceOptions): Promise<Image> {
@@ -29,6 +34,7 @@ export async function openRegistryImage(target: string, opts: RegistrySourceOpti
     let topDigest: string | undefined;
     for (let depth = 0; depth < 4; depth++) {
       const got = await client.getManifest(reference);
+      if (depth === 0 && opts.trustGate) await opts.trustGate(ref, got.digest);
       debug(`registry: manifest ${reference} -> ${got.digest} (${got.mediaType ?? 'no content-type'})`);
       const m = parseManifest(
         got.data,
