@@ -118,6 +118,23 @@ const SCAN_OPTIONS: OptionSpec[] = [
   },
 ];
 
+/** The content-trust gate's per-command options (the gate is on with DRYDOCK_CONTENT_TRUST=1 or DOCKER_CONTENT_TRUST=1). */
+const TRUST_GATE_OPTIONS: OptionSpec[] = [
+  {
+    name: 'disable-content-trust',
+    type: 'boolean',
+    description:
+      'skip image verification for this command (content trust is on with DRYDOCK_CONTENT_TRUST=1)',
+  },
+  {
+    name: 'trust-policy',
+    type: 'string',
+    valueName: 'file',
+    description:
+      'trust policy for the content-trust gate (default $DRYDOCK_TRUST_POLICY or ~/.drydock/trust/policy.yaml)',
+  },
+];
+
 const REGISTRY_OPTIONS: OptionSpec[] = [
   {
     name: 'platform',
@@ -154,6 +171,7 @@ const REGISTRY_OPTIONS: OptionSpec[] = [
     default: 3,
     parse: parsers.int(0, 20),
   },
+  ...TRUST_GATE_OPTIONS,
 ];
 
 const COMMANDS: CommandSpec[] = [
@@ -474,6 +492,7 @@ const AUDIT_COMMANDS: CommandSpec[] = [
         parse: parsers.int(1, 4194304),
       },
       { name: 'insecure', type: 'boolean', description: 'plain HTTP for the registry (--image)' },
+      ...TRUST_GATE_OPTIONS,
       ...FORMAT_OUT,
     ],
     examples: [
@@ -937,6 +956,343 @@ const DB_COMMANDS: CommandSpec[] = [
   },
 ];
 
+const TRUST_REGISTRY: OptionSpec[] = [
+  {
+    name: 'insecure',
+    type: 'boolean',
+    description: 'plain HTTP for the registry (never for the trust server)',
+  },
+  {
+    name: 'username',
+    type: 'string',
+    valueName: 'user',
+    description: 'registry / trust server user (or DRYDOCK_USERNAME; default: docker config)',
+  },
+  {
+    name: 'password',
+    type: 'string',
+    valueName: 'password',
+    description: 'registry / trust server password',
+  },
+  {
+    name: 'timeout',
+    type: 'string',
+    valueName: 'duration',
+    description: 'connect/idle timeout',
+    default: '30s',
+    parse: parsers.duration,
+  },
+];
+
+const NOTARY_OPTIONS: OptionSpec[] = [
+  {
+    name: 'server',
+    short: 's',
+    type: 'string',
+    valueName: 'url',
+    description: 'Notary server (default $DOCKER_CONTENT_TRUST_SERVER, else https://<registry>)',
+  },
+  {
+    name: 'tls-ca',
+    type: 'string',
+    valueName: 'file',
+    description:
+      "CA certificate for the trust server's TLS, added to the system store (NODE_EXTRA_CA_CERTS works too)",
+  },
+  {
+    name: 'trust-dir',
+    type: 'string',
+    valueName: 'dir',
+    description: 'keys and trust cache (default $DRYDOCK_TRUST_DIR or ~/.drydock/trust)',
+  },
+  ...TRUST_REGISTRY,
+];
+
+const IMAGE_ARG = { name: 'image', description: 'REGISTRY/REPOSITORY:TAG', required: true };
+
+const TRUST_COMMANDS: CommandSpec[] = [
+  {
+    name: 'trust',
+    summary:
+      'content trust: Notary / Docker Content Trust signing and verification, cosign, Notation, trust server',
+    description:
+      'Docker Content Trust semantics: the GUN is registry host + repository, the Notary server comes from\n' +
+      '--server or DOCKER_CONTENT_TRUST_SERVER, keys are stored encrypted under the trust dir (passphrases from\n' +
+      'DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE / DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE). With\n' +
+      'DRYDOCK_CONTENT_TRUST=1 (or DOCKER_CONTENT_TRUST=1) every command that pulls an image refuses one\n' +
+      'without a valid signature under the trust policy; --disable-content-trust lifts it per command.',
+    subcommands: [
+      {
+        name: 'sign',
+        summary:
+          'sign an image tag: publish its manifest digest and size to the Notary server (creates the repository on first use)',
+        args: [IMAGE_ARG],
+        options: NOTARY_OPTIONS,
+        examples: [
+          'DOCKER_CONTENT_TRUST_SERVER=https://127.0.0.1:4443 drydock trust sign 127.0.0.1:5000/app:1.0',
+        ],
+        run: async (args, o) => (await import('./commands/trust.js')).runTrustSign(args[0] as string, o),
+      },
+      {
+        name: 'verify',
+        summary: 'resolve the tag to its signed digest (TUF-verified) and check the registry serves it',
+        args: [IMAGE_ARG],
+        options: [
+          ...NOTARY_OPTIONS,
+          {
+            name: 'format',
+            short: 'f',
+            type: 'string',
+            description: 'output format',
+            choices: ['text', 'json'],
+            default: 'text',
+          },
+        ],
+        run: async (args, o) => (await import('./commands/trust.js')).runTrustVerify(args[0] as string, o),
+      },
+      {
+        name: 'inspect',
+        summary: 'signed tags, signers and keys of repositories (docker trust inspect)',
+        args: [{ name: 'image', description: 'REPOSITORY or REPOSITORY:TAG', variadic: true }],
+        options: [...NOTARY_OPTIONS, ...TABLE_JSON],
+        run: async (args, o) => (await import('./commands/trust.js')).runTrustInspect(args, o),
+      },
+      {
+        name: 'revoke',
+        summary: 'remove the signature of a tag and publish',
+        args: [IMAGE_ARG],
+        options: NOTARY_OPTIONS,
+        run: async (args, o) => (await import('./commands/trust.js')).runTrustRevoke(args[0] as string, o),
+      },
+      {
+        name: 'key',
+        summary: 'signer keys: generate, load, rotate',
+        subcommands: [
+          {
+            name: 'generate',
+            summary: 'a new ecdsa signer key (stored encrypted) and NAME.pub for `trust signer add`',
+            args: [{ name: 'name', description: 'signer name', required: true }],
+            options: [
+              {
+                name: 'dir',
+                type: 'string',
+                valueName: 'dir',
+                description: 'where NAME.pub goes (default .)',
+              },
+              NOTARY_OPTIONS[2] as OptionSpec,
+            ],
+            run: async (args, o) =>
+              (await import('./commands/trust.js')).runTrustKeyGenerate(args[0] as string, o),
+          },
+          {
+            name: 'load',
+            summary: 'import a private key PEM as a signer key',
+            args: [{ name: 'file', description: 'private key PEM', required: true }],
+            options: [
+              {
+                name: 'name',
+                type: 'string',
+                valueName: 'name',
+                description: 'signer name',
+                default: 'signer',
+              },
+              NOTARY_OPTIONS[2] as OptionSpec,
+            ],
+            run: async (args, o) =>
+              (await import('./commands/trust.js')).runTrustKeyLoad(args[0] as string, o),
+          },
+          {
+            name: 'rotate',
+            summary: "rotate a repository's root, targets, snapshot or timestamp key",
+            args: [
+              { name: 'repository', description: 'REGISTRY/REPOSITORY', required: true },
+              { name: 'role', description: 'root | targets | snapshot | timestamp', required: true },
+            ],
+            options: [
+              ...NOTARY_OPTIONS,
+              {
+                name: 'local',
+                type: 'boolean',
+                description: 'snapshot: keep the new key locally (default: server-managed)',
+              },
+            ],
+            run: async (args, o) =>
+              (await import('./commands/trust.js')).runTrustKeyRotate(
+                args[0] as string,
+                args[1] as string,
+                o,
+              ),
+          },
+        ],
+      },
+      {
+        name: 'signer',
+        summary: 'delegations: add or remove a signer (targets/releases + targets/NAME)',
+        subcommands: [
+          {
+            name: 'add',
+            summary: "add a signer's public key(s) to repositories",
+            args: [
+              { name: 'name', description: 'signer name', required: true },
+              { name: 'repository', description: 'REGISTRY/REPOSITORY', required: true, variadic: true },
+            ],
+            options: [
+              {
+                name: 'key',
+                type: 'string',
+                valueName: 'file',
+                multiple: true,
+                description: 'public key or certificate PEM (repeatable)',
+              },
+              ...NOTARY_OPTIONS,
+            ],
+            run: async (args, o) =>
+              (await import('./commands/trust.js')).runTrustSignerAdd(args[0] as string, args.slice(1), o),
+          },
+          {
+            name: 'remove',
+            summary: 'remove a signer from repositories',
+            args: [
+              { name: 'name', description: 'signer name', required: true },
+              { name: 'repository', description: 'REGISTRY/REPOSITORY', required: true, variadic: true },
+            ],
+            options: NOTARY_OPTIONS,
+            run: async (args, o) =>
+              (await import('./commands/trust.js')).runTrustSignerRemove(args[0] as string, args.slice(1), o),
+          },
+        ],
+      },
+      {
+        name: 'server',
+        summary: 'a Notary-compatible trust server (server-managed timestamp/snapshot; SQLite or PostgreSQL)',
+        options: [
+          {
+            name: 'listen',
+            type: 'string',
+            valueName: 'host:port',
+            description: 'address (default 127.0.0.1:4443)',
+          },
+          {
+            name: 'db',
+            type: 'string',
+            valueName: 'url',
+            description: 'sqlite:PATH (default in the cache dir) or postgres://...',
+          },
+          {
+            name: 'tls-cert',
+            type: 'string',
+            valueName: 'file',
+            description: 'HTTPS certificate (chain) PEM',
+          },
+          { name: 'tls-key', type: 'string', valueName: 'file', description: 'HTTPS private key PEM' },
+        ],
+        examples: ['drydock trust server --listen 127.0.0.1:4443 --tls-cert server.crt --tls-key server.key'],
+        run: async (_args, o) => (await import('./commands/trust.js')).runTrustServerCommand(o),
+      },
+      {
+        name: 'check-dockerfile',
+        summary:
+          "fail when a FROM (or COPY --from) image is not signed as the trust policy requires (Docker's DCT build rule)",
+        args: [{ name: 'file', description: 'the Dockerfile', required: true }],
+        options: [
+          {
+            name: 'build-arg',
+            type: 'string',
+            valueName: 'K=V',
+            multiple: true,
+            description: 'build argument for ARG substitution',
+          },
+          {
+            name: 'trust-policy',
+            type: 'string',
+            valueName: 'file',
+            description: 'trust policy (default $DRYDOCK_TRUST_POLICY or ~/.drydock/trust/policy.yaml)',
+          },
+          NOTARY_OPTIONS[1] as OptionSpec,
+          ...TRUST_REGISTRY,
+        ],
+        run: async (args, o) =>
+          (await import('./commands/trust.js')).runTrustCheckDockerfile(args[0] as string, o),
+      },
+      {
+        name: 'cosign',
+        summary: 'cosign key-pair signatures (sha256-<digest>.sig in the repository)',
+        subcommands: [
+          {
+            name: 'generate-key-pair',
+            summary: 'cosign.key (encrypted with COSIGN_PASSWORD, cosign format) and cosign.pub',
+            options: [
+              {
+                name: 'output-key-prefix',
+                type: 'string',
+                valueName: 'prefix',
+                description: 'file name prefix',
+                default: 'cosign',
+              },
+            ],
+            run: async (_args, o) => (await import('./commands/trust.js')).runCosignGenerateKeyPair(o),
+          },
+          {
+            name: 'sign',
+            summary: "sign an image's manifest digest and push the signature",
+            args: [IMAGE_ARG],
+            options: [
+              {
+                name: 'key',
+                type: 'string',
+                valueName: 'file',
+                description: 'private key (COSIGN_PASSWORD decrypts it)',
+              },
+              ...TRUST_REGISTRY,
+            ],
+            run: async (args, o) => (await import('./commands/trust.js')).runCosignSign(args[0] as string, o),
+          },
+          {
+            name: 'verify',
+            summary: "verify an image's cosign signatures against public keys",
+            args: [IMAGE_ARG],
+            options: [
+              {
+                name: 'key',
+                type: 'string',
+                valueName: 'file',
+                multiple: true,
+                description: 'public key PEM (repeatable)',
+              },
+              ...TRUST_REGISTRY,
+            ],
+            run: async (args, o) =>
+              (await import('./commands/trust.js')).runCosignVerify(args[0] as string, o),
+          },
+        ],
+      },
+      {
+        name: 'notation',
+        summary: 'Notation signatures (OCI referrers) checked against a trust policy and trust store',
+        subcommands: [
+          {
+            name: 'verify',
+            summary: "verify an image's Notation signatures",
+            args: [IMAGE_ARG],
+            options: [
+              { name: 'policy', type: 'string', valueName: 'file', description: 'Notation trustpolicy.json' },
+              {
+                name: 'trust-store',
+                type: 'string',
+                valueName: 'dir',
+                description: 'trust store (x509/ca/<name>/*.crt)',
+              },
+              ...TRUST_REGISTRY,
+            ],
+            run: async (args, o) =>
+              (await import('./commands/trust.js')).runNotationVerify(args[0] as string, o),
+          },
+        ],
+      },
+    ],
+  },
+];
+
 export const PROGRAM: ProgramSpec = {
   name: 'drydock',
   version: VERSION,
@@ -948,6 +1304,7 @@ export const PROGRAM: ProgramSpec = {
     ...EXPLAIN_COMMANDS,
     ...AUDIT_COMMANDS,
     ...PROFILE_COMMANDS,
+    ...TRUST_COMMANDS,
     ...DB_COMMANDS,
   ],
   onGlobals: (o) => {

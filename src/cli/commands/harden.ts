@@ -23,7 +23,7 @@ import type { ContainerSpec } from '../../harden/spec.js';
 import { openImage } from '../../image/source/open.js';
 import { warn } from '../../log.js';
 import type { Options } from '../framework.js';
-import { emit } from './scan.js';
+import { emit, trustGateFor } from './scan.js';
 
 type OutForm = 'docker-run' | 'compose' | 'kubernetes' | 'oci' | 'json';
 
@@ -37,12 +37,8 @@ function hostHasAppArmor(): boolean {
 }
 
 async function readHints(ref: string, o: Options): Promise<ImageHints> {
-  const image = await openImage(ref, {
-    insecure: !!o.insecure,
-    credentials: {},
-    timeoutMs: 30_000,
-    retries: 2,
-  });
+  const regOpts = { insecure: !!o.insecure, credentials: {}, timeoutMs: 30_000, retries: 2 };
+  const image = await openImage(ref, { ...regOpts, trustGate: await trustGateFor(o, regOpts) });
   try {
     return await imageHints(image);
   } finally {

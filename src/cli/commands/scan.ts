@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, EXIT_OK, UserError } from '../../errors.js';
 import { DEFAULT_DECOMPRESS_LIMITS } from '../../image/limits.js';
 import { parsePlatform } from '../../image/manifest.js';
+import type { RegistryOptions } from '../../image/registry/client.js';
 import { openImage } from '../../image/source/open.js';
 import { debug, isDebug, warn } from '../../log.js';
 import { buildReport } from '../../report/json.js';
@@ -51,6 +52,20 @@ export async function emit(text: string, output: string | undefined): Promise<vo
   }
 }
 
+/**
+ * The content-trust gate for a command that pulls (undefined when trust is off). The gate module
+ * is loaded only when DRYDOCK_CONTENT_TRUST or DOCKER_CONTENT_TRUST is set, so scans start fast.
+ */
+export async function trustGateFor(o: Options, registry: RegistryOptions) {
+  if (!process.env.DRYDOCK_CONTENT_TRUST && !process.env.DOCKER_CONTENT_TRUST) return undefined;
+  const { makeTrustGate } = await import('../../trust/gate.js');
+  return makeTrustGate(process.env, {
+    disableContentTrust: !!o.disableContentTrust,
+    trustPolicy: o.trustPolicy as string | undefined,
+    registry,
+  });
+}
+
 /** Opens the target, scans it with the command's options, and hands the result to `use`. */
 export async function scanTarget<T>(
   target: string,
@@ -58,8 +73,7 @@ export async function scanTarget<T>(
   kindPrefix: string,
   use: (result: ScanResult) => Promise<T>,
 ): Promise<T> {
-  const image = await openImage(`${kindPrefix}${target}`, {
-    platform: o.platform ? parsePlatform(String(o.platform)) : undefined,
+  const regOpts = {
     insecure: !!o.insecure,
     credentials: {
       username: o.username as string | undefined,
@@ -67,6 +81,11 @@ export async function scanTarget<T>(
     },
     timeoutMs: (o.timeout as number | undefined) ?? 30_000,
     retries: (o.retries as number | undefined) ?? 3,
+  };
+  const image = await openImage(`${kindPrefix}${target}`, {
+    platform: o.platform ? parsePlatform(String(o.platform)) : undefined,
+    ...regOpts,
+    trustGate: await trustGateFor(o, regOpts),
   });
   try {
     debug(
