@@ -1267,6 +1267,64 @@ const TRUST_COMMANDS: CommandSpec[] = [
         ],
       },
       {
+        name: 'sigstore',
+        summary: 'Sigstore bundles verified offline against a trusted root',
+        subcommands: [
+          {
+            name: 'verify',
+            summary: 'verify a bundle for an artifact file (or its sha256:<hex> digest)',
+            args: [{ name: 'artifact', description: 'the signed file, or sha256:<hex>', required: true }],
+            options: [
+              {
+                name: 'bundle',
+                type: 'string',
+                valueName: 'file',
+                description: 'the Sigstore bundle (v0.1-v0.3 JSON)',
+              },
+              {
+                name: 'trusted-root',
+                type: 'string',
+                valueName: 'file',
+                description: 'trusted_root.json (CAs, tlogs, ctlogs)',
+              },
+              {
+                name: 'certificate-identity',
+                type: 'string',
+                valueName: 'san',
+                description: 'expected signer (email, URI)',
+              },
+              {
+                name: 'certificate-identity-regexp',
+                type: 'string',
+                valueName: 're',
+                description: 'expected signer, as a regular expression',
+              },
+              {
+                name: 'certificate-oidc-issuer',
+                type: 'string',
+                valueName: 'url',
+                description: 'expected OIDC issuer',
+              },
+              {
+                name: 'certificate-oidc-issuer-regexp',
+                type: 'string',
+                valueName: 're',
+                description: 'expected OIDC issuer, as a regular expression',
+              },
+              {
+                name: 'key',
+                type: 'string',
+                valueName: 'file',
+                multiple: true,
+                description: 'public key PEM for key-signed bundles',
+              },
+            ],
+            run: async (args, o) =>
+              (await import('./commands/trust.js')).runSigstoreVerify(args[0] as string, o),
+          },
+        ],
+      },
+      {
         name: 'notation',
         summary: 'Notation signatures (OCI referrers) checked against a trust policy and trust store',
         subcommands: [

@@ -359,3 +359,66 @@ export async function runNotationVerify(image: string, o: Options): Promise<numb
   );
   return 0;
 }
+
+/** Reads a file with a size cap (bundles, trusted roots: small JSON documents). */
+function readCapped(file: string, what: string, max = 8 * 1024 * 1024): Buffer {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (e) {
+    throw new UserError(`cannot read ${what} ${file}: ${describe(e)}`);
+  }
+  if (data.length > max) throw new UserError(`${what} ${file} is larger than ${max} bytes`);
+  return data;
+}
+
+function identityPattern(exact: unknown, regexp: unknown, what: string): string | RegExp | undefined {
+  if (regexp !== undefined) {
+    try {
+      return new RegExp(String(regexp));
+    } catch (e) {
+      throw new UserError(`--${what}-regexp: ${describe(e)}`);
+    }
+  }
+  return exact === undefined ? undefined : String(exact);
+}
+
+export async function runSigstoreVerify(artifact: string, o: Options): Promise<number> {
+  const { parseTrustedRoot, verifySigstoreBundle } = await import('../../trust/sigstore.js');
+  if (!o.bundle || !o.trustedRoot) throw new UserError('sigstore verify needs --bundle and --trusted-root');
+  const digestGiven = /^sha(256|384|512):[0-9a-f]+$/.test(artifact);
+  const san = identityPattern(o.certificateIdentity, o.certificateIdentityRegexp, 'certificate-identity');
+  const issuer = identityPattern(
+    o.certificateOidcIssuer,
+    o.certificateOidcIssuerRegexp,
+    'certificate-oidc-issuer',
+  );
+  const keys = ((o.key as string[] | undefined) ?? []).map((k) => readText(k, 'public key'));
+  const r = verifySigstoreBundle(
+    readCapped(String(o.bundle), 'bundle'),
+    {
+      trustedRoot: parseTrustedRoot(readCapped(String(o.trustedRoot), 'trusted root'), String(o.trustedRoot)),
+      ...(digestGiven
+        ? { artifactDigest: artifact }
+        : { artifact: readCapped(artifact, 'artifact', 1 << 30) }),
+      ...(san !== undefined || issuer !== undefined
+        ? {
+            identity: {
+              ...(san !== undefined ? { subjectAlternativeName: san } : {}),
+              ...(issuer !== undefined ? { issuer } : {}),
+            },
+          }
+        : {}),
+      ...(keys.length ? { publicKeys: keys } : {}),
+    },
+    String(o.bundle),
+  );
+  const who =
+    r.signer.kind === 'certificate'
+      ? `${r.signer.subjectAlternativeName ?? '(no SAN)'} (issuer ${r.signer.issuer ?? 'unknown'})`
+      : `key ${r.signer.keyId}`;
+  process.stdout.write(
+    `Verified OK: ${artifact} signed by ${who}${r.integratedTime ? `, logged ${r.integratedTime.toISOString()}` : ''}\n`,
+  );
+  return 0;
+}
