@@ -71,7 +71,14 @@
 
 import { UserError } from '../errors.js';
 import type { OciSeccomp, SeccompAction, SeccompOperator } from './resolve.js';
-import { SYSCALL_ARCHES, type SyscallArch, syscallArch, syscallNumber } from './syscalls.js';
+import {
+  IPCCALLS,
+  SOCKETCALLS,
+  SYSCALL_ARCHES,
+  type SyscallArch,
+  syscallArch,
+  syscallNumber,
+} from './syscalls.js';
 
 /** One classic BPF instruction (struct sock_filter, linux/filter.h). */
 export interface SockFilter {
@@ -175,44 +182,6 @@ const ARCH_INFO: Record<SyscallArch, ArchInfo> = {
 export const AUDIT_ARCH: Readonly<Record<SyscallArch, number>> = Object.fromEntries(
   SYSCALL_ARCHES.map((a) => [a, ARCH_INFO[a].audit]),
 ) as Record<SyscallArch, number>;
-
-// Call numbers of socketcall(2) (linux/net.h SYS_*) and ipc(2) (linux/ipc.h).
-const SOCKETCALLS: Record<string, number> = {
-  socket: 1,
-  bind: 2,
-  connect: 3,
-  listen: 4,
-  accept: 5,
-  getsockname: 6,
-  getpeername: 7,
-  socketpair: 8,
-  send: 9,
-  recv: 10,
-  sendto: 11,
-  recvfrom: 12,
-  shutdown: 13,
-  setsockopt: 14,
-  getsockopt: 15,
-  sendmsg: 16,
-  recvmsg: 17,
-  accept4: 18,
-  recvmmsg: 19,
-  sendmmsg: 20,
-};
-const IPCCALLS: Record<string, number> = {
-  semop: 1,
-  semget: 2,
-  semctl: 3,
-  semtimedop: 4,
-  msgsnd: 11,
-  msgrcv: 12,
-  msgget: 13,
-  msgctl: 14,
-  shmat: 21,
-  shmdt: 22,
-  shmget: 23,
-  shmctl: 24,
-};
 
 // Names with the same libseccomp pseudo syscall number: off their native architecture the first
 // resolves as the second (libseccomp maps the number back to the first name in its table).

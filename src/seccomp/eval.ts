@@ -36,7 +36,14 @@ import {
   type SeccompAction,
   type SeccompArg,
 } from './resolve.js';
-import { type SyscallArch, syscallArch, syscallName, syscallNumber } from './syscalls.js';
+import {
+  IPCCALLS,
+  SOCKETCALLS,
+  type SyscallArch,
+  syscallArch,
+  syscallName,
+  syscallNumber,
+} from './syscalls.js';
 
 export interface EvalQuery {
   /** The calling task's architecture: amd64, x86_64, SCMP_ARCH_X86, 386, arm64... */
@@ -168,44 +175,6 @@ const BITS: Record<SyscallArch, 32 | 64> = {
   s390x: 64,
 };
 
-// Linux's socketcall(2) and ipc(2) call numbers (include/uapi/linux/net.h, ipc/syscall.c): what a
-// socket or SysV IPC rule becomes on the architectures that still multiplex them.
-const SOCKETCALLS: Record<string, number> = {
-  socket: 1,
-  bind: 2,
-  connect: 3,
-  listen: 4,
-  accept: 5,
-  getsockname: 6,
-  getpeername: 7,
-  socketpair: 8,
-  send: 9,
-  recv: 10,
-  sendto: 11,
-  recvfrom: 12,
-  shutdown: 13,
-  setsockopt: 14,
-  getsockopt: 15,
-  sendmsg: 16,
-  recvmsg: 17,
-  accept4: 18,
-  recvmmsg: 19,
-  sendmmsg: 20,
-};
-const IPCCALLS: Record<string, number> = {
-  semop: 1,
-  semget: 2,
-  semctl: 3,
-  semtimedop: 4,
-  msgsnd: 11,
-  msgrcv: 12,
-  msgget: 13,
-  msgctl: 14,
-  shmat: 21,
-  shmdt: 22,
-  shmget: 23,
-  shmctl: 24,
-};
 const MULTIPLEXED: Partial<Record<SyscallArch, { socketcall: number; ipc: number }>> = {
   x86: { socketcall: 102, ipc: 117 },
   ppc64le: { socketcall: 102, ipc: 117 },

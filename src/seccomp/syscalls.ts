@@ -72,3 +72,42 @@ export function syscallName(arch: SyscallArch, nr: number): string | undefined {
 export function syscallNames(arch: SyscallArch): string[] {
   return [...(BY_NAME.get(arch)?.keys() ?? [])];
 }
+
+// Linux's socketcall(2) and ipc(2) call numbers (include/uapi/linux/net.h, ipc/syscall.c): what a
+// socket or SysV IPC rule becomes on the architectures that still multiplex them.
+export const SOCKETCALLS: Readonly<Record<string, number>> = {
+  socket: 1,
+  bind: 2,
+  connect: 3,
+  listen: 4,
+  accept: 5,
+  getsockname: 6,
+  getpeername: 7,
+  socketpair: 8,
+  send: 9,
+  recv: 10,
+  sendto: 11,
+  recvfrom: 12,
+  shutdown: 13,
+  setsockopt: 14,
+  getsockopt: 15,
+  sendmsg: 16,
+  recvmsg: 17,
+  accept4: 18,
+  recvmmsg: 19,
+  sendmmsg: 20,
+};
+export const IPCCALLS: Readonly<Record<string, number>> = {
+  semop: 1,
+  semget: 2,
+  semctl: 3,
+  semtimedop: 4,
+  msgsnd: 11,
+  msgrcv: 12,
+  msgget: 13,
+  msgctl: 14,
+  shmat: 21,
+  shmdt: 22,
+  shmget: 23,
+  shmctl: 24,
+};

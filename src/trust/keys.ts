@@ -19,6 +19,7 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import { UserError } from '../errors.js';
+import { derOidEncode, derSeq, tlv } from '../util/der.js';
 import { canonicalJson } from './cjson.js';
 
 export type KeyType = 'ecdsa' | 'ecdsa-x509' | 'ed25519' | 'rsa' | 'rsa-x509';
@@ -314,30 +315,8 @@ export function signerFromPrivatePem(
 // ---------------------------------------------------------------------------------------------
 // Minimal X.509 writer (DER) for Notary-style root certificates and test CAs.
 
-function derLen(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function tlv(tag: number, ...content: Buffer[]): Buffer {
-  const body = Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), derLen(body.length), body]);
-}
-
-const seq = (...c: Buffer[]) => tlv(0x30, ...c);
-
-function oid(dotted: string): Buffer {
-  const parts = dotted.split('.').map(Number);
-  const out: number[] = [40 * (parts[0] ?? 0) + (parts[1] ?? 0)];
-  for (const p of parts.slice(2)) {
-    const chunk: number[] = [p & 0x7f];
-    for (let v = Math.floor(p / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift(0x80 | (v & 0x7f));
-    out.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
+const seq = derSeq;
+const oid = derOidEncode;
 
 function derInt(bytes: Buffer): Buffer {
   let b = bytes;

@@ -24,22 +24,11 @@ import {
   pbkdf2Sync,
   randomBytes,
 } from 'node:crypto';
-import {
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { trustDir } from './cache.js';
+import { derOidEncode, derSeq, tlv } from '../util/der.js';
+import { trustDir, writeAtomic } from './cache.js';
 import { tufKeyFromPublic, keyId as tufKeyId } from './keys.js';
 
 /**
@@ -132,17 +121,7 @@ export const defaultPassphrase: PassphraseSource = async (req) => {
 // PKCS#8 EncryptedPrivateKeyInfo (RFC 5958 / RFC 8018 PBES2) — written here so the PBKDF2 round
 // count is ours to choose (node's KeyObject.export fixes it at 2048).
 
-function derLen(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-const tlv = (tag: number, ...c: Buffer[]) => {
-  const body = Buffer.concat(c);
-  return Buffer.concat([Buffer.from([tag]), derLen(body.length), body]);
-};
-const seq = (...c: Buffer[]) => tlv(0x30, ...c);
+const seq = derSeq;
 const octets = (b: Buffer) => tlv(0x04, b);
 function derUint(n: number): Buffer {
   const bytes: number[] = [];
@@ -150,16 +129,7 @@ function derUint(n: number): Buffer {
   if (bytes.length === 0 || (bytes[0] as number) & 0x80) bytes.unshift(0);
   return tlv(0x02, Buffer.from(bytes));
 }
-function oid(dotted: string): Buffer {
-  const parts = dotted.split('.').map(Number);
-  const out: number[] = [40 * (parts[0] ?? 0) + (parts[1] ?? 0)];
-  for (const p of parts.slice(2)) {
-    const chunk: number[] = [p & 0x7f];
-    for (let v = Math.floor(p / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift(0x80 | (v & 0x7f));
-    out.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
+const oid = derOidEncode;
 
 function encryptPkcs8(key: KeyObject, passphrase: string, iterations: number): Buffer {
   const plain = key.export({ type: 'pkcs8', format: 'der' });
@@ -261,24 +231,6 @@ export function decryptPrivateKey(text: string, passphrase: string | undefined, 
     if (err instanceof UserError) throw err;
     throw decryptFailure(err, what);
   }
-}
-
-function writeFileAtomic(file: string, data: string): void {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    const buf = Buffer.from(data, 'utf8');
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
 }
 
 export interface LoadedKey {
@@ -384,7 +336,7 @@ export class KeyStore {
     const headers: [string, string][] = [];
     if (gun) headers.push(['gun', gun]);
     headers.push(['role', role]);
-    writeFileAtomic(this.fileOf(id), pemText('ENCRYPTED PRIVATE KEY', der, headers));
+    writeAtomic(this.fileOf(id), Buffer.from(pemText('ENCRYPTED PRIVATE KEY', der, headers), 'utf8'));
     this.unlocked.set(id, {
       keyId: id,
       role,

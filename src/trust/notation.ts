@@ -33,6 +33,7 @@ import { MEDIA } from '../image/manifest.js';
 import { RegistryClient, type RegistryOptions } from '../image/registry/client.js';
 import { formatReference, type Reference } from '../image/registry/reference.js';
 import { debug, warn } from '../log.js';
+import { derOidDecode } from '../util/der.js';
 import { digestOf, isDigest } from '../util/digest.js';
 import { parseStrictJson } from './cjson.js';
 
@@ -394,18 +395,7 @@ function kids(buf: Buffer, t: Tlv): Tlv[] {
 
 function oidOf(buf: Buffer, t: Tlv): string {
   if (t.tag !== 0x06 || t.end === t.body) throw new Error('expected an OID');
-  const parts: number[] = [];
-  let v = 0;
-  for (let i = t.body; i < t.end; i++) {
-    const b = buf[i] as number;
-    v = v * 128 + (b & 0x7f);
-    if (!(b & 0x80)) {
-      if (parts.length === 0) parts.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
-      else parts.push(v);
-      v = 0;
-    }
-  }
-  return parts.join('.');
+  return derOidDecode(buf.subarray(t.body, t.end));
 }
 
 function derTime(buf: Buffer, t: Tlv): Date {

@@ -19,6 +19,7 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import { UserError } from '../errors.js';
+import { derOidDecode, tlv } from '../util/der.js';
 import { parseStrictJson } from './cjson.js';
 
 const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
@@ -77,20 +78,7 @@ function derParse(buf: Buffer, what: string): Der {
   return node;
 }
 
-function derOid(content: Buffer): string {
-  const parts: number[] = [];
-  let v = 0;
-  for (let i = 0; i < content.length; i++) {
-    const b = content[i] as number;
-    v = v * 128 + (b & 0x7f);
-    if (!(b & 0x80)) {
-      if (parts.length === 0) parts.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
-      else parts.push(v);
-      v = 0;
-    }
-  }
-  return parts.join('.');
-}
+const derOid = derOidDecode;
 
 function derTime(node: Der, what: string): Date {
   const s = node.content.toString('latin1');
@@ -893,16 +881,7 @@ function checkChain(
 
 const OID_SCT_LIST = '1.3.6.1.4.1.11129.2.4.2';
 
-function derLength(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function derEncode(tag: number, content: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([tag]), derLength(content.length), content]);
-}
+const derEncode = (tag: number, content: Buffer): Buffer => tlv(tag, content);
 
 /** The TBSCertificate without one extension: what a CT log signed for a precertificate. */
 function tbsWithout(certDer: Buffer, oid: string, what: string): Buffer {
