@@ -212,7 +212,8 @@ export async function runProgram(program: ProgramSpec, argv: string[]): Promise<
     const v = values[o.name];
     const key = camel(o.name);
     if (v === undefined) {
-      opts[key] = o.default;
+      // a string default goes through the option's parser like a given value ("30s" → 30000)
+      opts[key] = typeof o.default === 'string' && o.parse ? o.parse(o.default) : o.default;
       continue;
     }
     const check = (s: string): string | number => {

@@ -191,9 +191,7 @@ const COMMANDS: CommandSpec[] = [
       'drydock image registry.example:5000/team/app:1.0 --platform linux/arm64',
     ],
     run: async (args, o) => {
-      // The default timeout arrives as a string when not given on the command line.
-      const timeout = typeof o.timeout === 'string' ? parsers.duration(o.timeout) : o.timeout;
-      return (await import('./commands/scan.js')).runScan(args[0] as string, { ...o, timeout });
+      return (await import('./commands/scan.js')).runScan(args[0] as string, o);
     },
   },
   {
@@ -236,8 +234,7 @@ const SBOM_COMMANDS: CommandSpec[] = [
       'drydock sbom rootfs:./project',
     ],
     run: async (args, o) => {
-      const timeout = typeof o.timeout === 'string' ? parsers.duration(o.timeout) : o.timeout;
-      return (await import('./commands/sbom.js')).runSbom(args[0] as string, { ...o, timeout }, VERSION);
+      return (await import('./commands/sbom.js')).runSbom(args[0] as string, o, VERSION);
     },
   },
   {
@@ -309,10 +306,8 @@ const EXPLAIN_COMMANDS: CommandSpec[] = [
       'drydock explain rootfs:./project GHSA-jf85-cpcp-j695 -f json',
     ],
     run: async (args, o) => {
-      const timeout = typeof o.timeout === 'string' ? parsers.duration(o.timeout) : o.timeout;
       return (await import('./commands/explain.js')).runExplain(args[0] as string, args[1] as string, {
         ...o,
-        timeout,
       });
     },
   },
@@ -925,8 +920,7 @@ const DB_COMMANDS: CommandSpec[] = [
           { name: 'offline', type: 'boolean', description: 'refuse to download (an error for this command)' },
         ],
         run: async (_args, o) => {
-          const timeout = typeof o.timeout === 'string' ? parsers.duration(o.timeout) : o.timeout;
-          return (await import('./commands/db.js')).runDbUpdate({ ...o, timeout });
+          return (await import('./commands/db.js')).runDbUpdate(o);
         },
       },
       {

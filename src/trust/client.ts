@@ -122,7 +122,10 @@ export async function updateRepository(
     root = cachedRoot;
   } else {
     const bytes = await remote.get('root.json', MAX_ROOT_BYTES);
-    if (!bytes) throw new UserError(`${where}: the server has no root.json (repository not initialised?)`);
+    if (!bytes)
+      throw new UserError(
+        `${where}: the trust server has no root.json: the repository has no trust data (never signed)`,
+      );
     root = parseSignedMetadata<RootSigned>(bytes, 'root', `root.json for ${gun}`, MAX_ROOT_BYTES);
     const keys = trustedRootKeys(root, gun, pinning, now, true, 'root.json');
     verifyThreshold(root, root.signed.roles.root, keys, `root.json for ${gun}`);

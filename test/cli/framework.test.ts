@@ -51,6 +51,7 @@ function program(calls: { args: string[]; opts: Options }[], out: string[]): Pro
             default: 'table',
           },
           { name: 'parallel', type: 'string', description: 'n', default: 2, parse: parsers.int(1, 8) },
+          { name: 'timeout', type: 'string', description: 't', default: '30s', parse: parsers.duration },
           { name: 'no-cache', type: 'boolean', description: 'no cache' },
         ],
         run,
@@ -69,7 +70,15 @@ describe('runProgram', () => {
     assert.equal(await runProgram(p, ['-d', 's', 'img', '--parallel', '4', '--no-cache']), 0);
     assert.deepEqual(calls[0], {
       args: ['img'],
-      opts: { debug: true, help: undefined, version: undefined, format: 'table', parallel: 4, noCache: true },
+      opts: {
+        debug: true,
+        help: undefined,
+        version: undefined,
+        format: 'table',
+        parallel: 4,
+        timeout: 30_000, // a string default goes through the parser too
+        noCache: true,
+      },
     });
     assert.equal(
       await runProgram(p, ['db', 'import', 'feeds/', '-f']).catch((e: Error) => e.message),
