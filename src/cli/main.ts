@@ -1368,6 +1368,11 @@ export const PROGRAM: ProgramSpec = {
 
 /** Runs the CLI; returns the exit code (0 ok, 1..N findings, 2 usage or input, 3 internal). */
 export async function main(argv: string[]): Promise<number> {
+  // A reader that stops early (`drydock sbom IMG | head`) is not an error: stop quietly, as cat does.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   try {
     return await runProgram(PROGRAM, argv.slice(2));
   } catch (e) {

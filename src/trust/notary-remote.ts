@@ -240,7 +240,9 @@ export class NotaryRemote implements TufRemote {
         const code = e.code ? ` (${e.code})` : '';
         const hint = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(e.code ?? '')
           ? '; give the server CA with --tls-ca'
-          : '';
+          : e.code === 'EPROTO' || /wrong version number/.test(e.message)
+            ? '; it does not speak TLS there: is this the Notary server? (--server or DOCKER_CONTENT_TRUST_SERVER)'
+            : '';
         reject(
           new UserError(
             `cannot reach trust server ${u.host}: ${e.message.split('\n')[0]}${e.message.includes(e.code ?? '\0') ? '' : code}${hint}`,

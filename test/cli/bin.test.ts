@@ -40,3 +40,22 @@ describe('bin/drydock code cache', () => {
     assert.equal(v.stderr, '');
   });
 });
+
+describe('bin/drydock output to a closed pipe', () => {
+  it('stops quietly with exit 0 when the reader goes away (| head)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { BIN } = await import('../helpers/env.js');
+    // 74 KB of output, more than a pipe holds: the write fails with EPIPE once head has exited
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        'set -o pipefail; "$0" seccomp compile docker-default -f c 2>err.txt | head -c 20 >/dev/null; echo "rc=$?"; cat err.txt',
+        BIN,
+      ],
+      { encoding: 'utf8', cwd: tmpdir('dd-epipe-') },
+    );
+    assert.equal(r.stdout.split('\n')[0], 'rc=0', r.stdout);
+    assert.doesNotMatch(r.stdout, /EPIPE|Error|\n\s+at /, 'no stack trace');
+  });
+});

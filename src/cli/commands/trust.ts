@@ -11,12 +11,13 @@ import { emit } from './scan.js';
 
 /** The Notary server for a reference: --server, then the environment, then https://<registry> (Docker's rule). */
 export function trustServerFor(ref: Reference, o: Options, env: NodeJS.ProcessEnv = process.env): string {
-  const s =
-    (o.server as string | undefined) ??
-    env.DRYDOCK_CONTENT_TRUST_SERVER ??
-    env.DOCKER_CONTENT_TRUST_SERVER ??
-    `https://${ref.registry}`;
-  return s;
+  // an empty variable counts as unset, as in Docker
+  return (
+    (o.server as string | undefined) ||
+    env.DRYDOCK_CONTENT_TRUST_SERVER ||
+    env.DOCKER_CONTENT_TRUST_SERVER ||
+    `https://${ref.registry}`
+  );
 }
 
 function registryOptions(o: Options): RegistryOptions {
@@ -134,7 +135,12 @@ export async function runTrustInspect(images: string[], o: Options): Promise<num
       lines.push(
         formatTable(
           ['SIGNED TAG', 'DIGEST', 'SIGNERS'],
-          tags.map((t) => [t.tag, t.digest, t.signers.join(', ')]),
+          // signer names as docker trust inspect shows them: targets is the repository admin
+          tags.map((t) => [
+            t.tag,
+            t.digest,
+            t.signers.map((r) => (r === 'targets' ? '(Repo Admin)' : r.replace(/^targets\//, ''))).join(', '),
+          ]),
         ),
       );
       lines.push(`List of signers and their keys for ${info.gun}`, '');
