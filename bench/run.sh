@@ -14,26 +14,33 @@
 #   6. inventory of the largest rpm database we build (bench/rpmdb.sh: 10,000 packages, 400,000
 #      files; SQLite and Berkeley DB) vs `rpm -qa` of the same database, peak RSS
 # Usage: bench/run.sh [RUNS]   (default 3; medians reported). Writes bench/results/latest.md.
-# BENCH_ONLY=audit bench/run.sh [RUNS] runs section 8 alone (prints, writes nothing).
+#   9. trust: a Notary repository with 10,000 signed tags on `drydock trust server`, read cold (TOFU,
+#      empty trust dir) by `drydock trust inspect` vs the real `notary list`; peak RSS
+# BENCH_ONLY=audit bench/run.sh [RUNS] runs section 8 alone (prints, writes nothing); BENCH_ONLY=trust, section 9.
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$DD_ROOT"
 RUNS=${1:-3}
 ensure_pkgs time jq gzip tar python3-yaml
 [ -f dist/drydock.cjs ] || npm run --silent build
-IMAGES=$(bash scripts/build-test-images.sh)
-BENCH="$DD_TEST_HOME/bench"
-GEN_HASH=$(cat bench/generate.ts test/helpers/tar.ts | sha256sum | cut -c1-12)
-for k in big many inventory; do
-  if [ ! -f "$BENCH/$k-$GEN_HASH/index.json" ]; then
-    log "generating the $k image"
-    rm -rf "$BENCH/$k-"*
-    node --import tsx bench/generate.ts "$k" "$BENCH/$k-$GEN_HASH" >/dev/null
-  fi
-done
-RPMDB=$(bash bench/rpmdb.sh 10000 40)
+mkdir -p "$DD_TEST_HOME/tmp"
 TMP=$(mktemp -d "$DD_TEST_HOME/tmp/bench.XXXXXX")
-bash scripts/registry.sh start "$IMAGES" >/dev/null 2>&1
-trap 'rm -rf "$TMP"; bash scripts/registry.sh stop >/dev/null 2>&1' EXIT
+if [ -z "${BENCH_ONLY:-}" ]; then # the single-section runs need none of the images
+  IMAGES=$(bash scripts/build-test-images.sh)
+  BENCH="$DD_TEST_HOME/bench"
+  GEN_HASH=$(cat bench/generate.ts test/helpers/tar.ts | sha256sum | cut -c1-12)
+  for k in big many inventory; do
+    if [ ! -f "$BENCH/$k-$GEN_HASH/index.json" ]; then
+      log "generating the $k image"
+      rm -rf "$BENCH/$k-"*
+      node --import tsx bench/generate.ts "$k" "$BENCH/$k-$GEN_HASH" >/dev/null
+    fi
+  done
+  RPMDB=$(bash bench/rpmdb.sh 10000 40)
+  bash scripts/registry.sh start "$IMAGES" >/dev/null 2>&1
+  trap 'rm -rf "$TMP"; bash scripts/registry.sh stop >/dev/null 2>&1' EXIT
+else
+  trap 'rm -rf "$TMP"' EXIT
+fi
 
 # measure CMD... : wall seconds of one run (no wrapper process in the timed path)
 measure() {
@@ -159,6 +166,35 @@ for f in sys.argv[1:]:
     printf "| 1,000 Kubernetes manifest files (%.1f MB, 2,000 documents) | 1000 | %.3f s | %.3f s | %.3f s | **%.2f×** | %d | %.0f MB |\n", mb/1048576, b, p, a, a/b, f, r/1024 }'
 }
 
+trust_section() {
+  local n=10000 url="http://127.0.0.1:14997" gun="127.0.0.1:15000/bench/app" i pid tags
+  ensure_pkgs notary
+  export DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE=bench-root-pass DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE=bench-repo-pass
+  bin/drydock trust server --listen 127.0.0.1:14997 --db "sqlite:$TMP/trust.db" >/dev/null 2>&1 &
+  pid=$!
+  for i in $(seq 50); do curl -sf "$url/_notary_server/health" >/dev/null && break; sleep 0.1; done
+  node --import tsx bench/trust-repo.ts "$url" "$gun" "$n" "$TMP/publisher" >/dev/null
+  : > "$TMP/tb"; : > "$TMP/td"; : > "$TMP/trss"; : > "$TMP/tbrss"
+  for ((i = 0; i < RUNS; i++)); do
+    measure notary -s "$url" -d "$TMP/nd-$i" list "$gun" >> "$TMP/tb"
+    measure bin/drydock trust inspect "$gun" --server "$url" --trust-dir "$TMP/dd-$i" -f json >> "$TMP/td"
+    rss notary -s "$url" -d "$TMP/nr-$i" list "$gun" >> "$TMP/tbrss"
+    rss bin/drydock trust inspect "$gun" --server "$url" --trust-dir "$TMP/dr-$i" -f json >> "$TMP/trss"
+  done
+  tags=$(bin/drydock trust inspect "$gun" --server "$url" --trust-dir "$TMP/dcount" -f json | jq '.[0].signedTags | length')
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  echo "| trust data, cold (TOFU, empty trust dir) | signed tags | baseline: notary list (Go) | drydock trust inspect | drydock / notary | peak RSS notary / drydock |"
+  echo "|---|---|---|---|---|---|"
+  awk -v b="$(median < "$TMP/tb")" -v d="$(median < "$TMP/td")" -v t="$tags" -v rb="$(sort -n "$TMP/tbrss" | tail -1)" -v rd="$(sort -n "$TMP/trss" | tail -1)" 'BEGIN{
+    printf "| one repository on drydock trust server (SQLite), %d targets | %d | %.3f s | %.3f s | **%.2f×** | %.0f MB / %.0f MB |\n", t, t, b, d, d/b, rb/1024, rd/1024 }'
+}
+
+if [ "${BENCH_ONLY:-}" = trust ]; then # BENCH_ONLY=trust bench/run.sh N: the trust benchmark alone
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $(node --version), median of $RUNS runs."
+  trust_section
+  exit 0
+fi
+
 if [ "${BENCH_ONLY:-}" = audit ]; then # BENCH_ONLY=audit bench/run.sh N: the audit benchmark alone
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $(node --version), median of $RUNS runs."
   audit_section
@@ -185,6 +221,8 @@ fi
   vuln_section
   echo
   audit_section
+  echo
+  trust_section
 } | tee "$TMP/out.md"
 mkdir -p bench/results
 cp "$TMP/out.md" bench/results/latest.md
