@@ -70,7 +70,13 @@
 // through BPF_JA. Programs over BPF_MAXINSNS (4096) are refused, as the kernel refuses them.
 
 import { UserError } from '../errors.js';
-import type { OciSeccomp, SeccompAction, SeccompOperator } from './resolve.js';
+import {
+  type OciSeccomp,
+  SECCOMP_ACTIONS,
+  SECCOMP_OPERATORS,
+  type SeccompAction,
+  type SeccompOperator,
+} from './resolve.js';
 import {
   IPCCALLS,
   SOCKETCALLS,
@@ -813,26 +819,8 @@ export function compileSeccomp(filter: OciSeccomp, opts: CompileOptions): Compil
   };
 }
 
-const ACTIONS = new Set<string>([
-  'SCMP_ACT_KILL',
-  'SCMP_ACT_KILL_PROCESS',
-  'SCMP_ACT_KILL_THREAD',
-  'SCMP_ACT_TRAP',
-  'SCMP_ACT_ERRNO',
-  'SCMP_ACT_TRACE',
-  'SCMP_ACT_ALLOW',
-  'SCMP_ACT_LOG',
-  'SCMP_ACT_NOTIFY',
-]);
-const OPERATORS = new Set<string>([
-  'SCMP_CMP_NE',
-  'SCMP_CMP_LT',
-  'SCMP_CMP_LE',
-  'SCMP_CMP_EQ',
-  'SCMP_CMP_GE',
-  'SCMP_CMP_GT',
-  'SCMP_CMP_MASKED_EQ',
-]);
+const ACTIONS = new Set<string>(SECCOMP_ACTIONS);
+const OPERATORS = new Set<string>(SECCOMP_OPERATORS);
 
 function checkedAction(action: unknown, errnoRet: unknown, w: string): number {
   if (typeof action !== 'string' || !ACTIONS.has(action))

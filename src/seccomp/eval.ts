@@ -38,6 +38,7 @@ import {
 } from './resolve.js';
 import {
   IPCCALLS,
+  SCMP_TO_ARCH,
   SOCKETCALLS,
   type SyscallArch,
   syscallArch,
@@ -181,17 +182,6 @@ const MULTIPLEXED: Partial<Record<SyscallArch, { socketcall: number; ipc: number
   s390x: { socketcall: 102, ipc: 117 },
 };
 
-const SCMP_TO_TABLE: Record<string, SyscallArch> = {
-  SCMP_ARCH_X86_64: 'x86_64',
-  SCMP_ARCH_X86: 'x86',
-  SCMP_ARCH_X32: 'x32',
-  SCMP_ARCH_AARCH64: 'aarch64',
-  SCMP_ARCH_ARM: 'arm',
-  SCMP_ARCH_RISCV64: 'riscv64',
-  SCMP_ARCH_PPC64LE: 'ppc64le',
-  SCMP_ARCH_S390X: 's390x',
-};
-
 // Compiled filters by identity, checked against a fingerprint in case the caller mutated one.
 const compiledCache = new WeakMap<OciSeccomp, { json: string; compiled: Compiled }>();
 
@@ -284,7 +274,7 @@ export function checkFilterLoads(filter: OciSeccomp): void {
 
 function firstListed(filter: OciSeccomp): SyscallArch | undefined {
   for (const a of filter.architectures ?? []) {
-    const t = SCMP_TO_TABLE[a];
+    const t = SCMP_TO_ARCH[a];
     if (t) return t;
   }
   return undefined;
@@ -372,7 +362,7 @@ function compile(filter: OciSeccomp): Compiled {
   checkShape(filter);
   const arches = new Set<SyscallArch>();
   for (const a of filter.architectures ?? []) {
-    const t = SCMP_TO_TABLE[a];
+    const t = SCMP_TO_ARCH[a];
     if (t) arches.add(t);
   }
   const def = actOf(filter.defaultAction, filter.defaultErrnoRet, -1);

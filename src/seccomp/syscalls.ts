@@ -27,7 +27,8 @@ for (const a of SYSCALL_ARCHES) {
   BY_NUMBER.set(a, new Map(Object.entries(t).map(([k, v]) => [v, k])));
 }
 
-const SCMP_TO_ARCH: Record<string, SyscallArch> = {
+/** libseccomp's SCMP_ARCH_* names of the architectures drydock has tables for. */
+export const SCMP_TO_ARCH: Readonly<Record<string, SyscallArch>> = {
   SCMP_ARCH_X86_64: 'x86_64',
   SCMP_ARCH_X86: 'x86',
   SCMP_ARCH_X32: 'x32',

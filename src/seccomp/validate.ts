@@ -19,7 +19,14 @@ import {
   type SeccompFilter,
   seccompArchOf,
 } from './resolve.js';
-import { SYSCALL_ARCHES, type SyscallArch, syscallArch, syscallNames, syscallNumber } from './syscalls.js';
+import {
+  SCMP_TO_ARCH,
+  SYSCALL_ARCHES,
+  type SyscallArch,
+  syscallArch,
+  syscallNames,
+  syscallNumber,
+} from './syscalls.js';
 
 export interface Problem {
   severity: 'error' | 'warning';
@@ -68,17 +75,6 @@ const MOBY_ARCHES: Record<string, SyscallArch | undefined> = {
   ppc: undefined,
   ppc64: undefined,
   s390: undefined,
-};
-
-const SCMP_TO_TABLE: Record<string, SyscallArch> = {
-  SCMP_ARCH_X86_64: 'x86_64',
-  SCMP_ARCH_X86: 'x86',
-  SCMP_ARCH_X32: 'x32',
-  SCMP_ARCH_AARCH64: 'aarch64',
-  SCMP_ARCH_ARM: 'arm',
-  SCMP_ARCH_RISCV64: 'riscv64',
-  SCMP_ARCH_PPC64LE: 'ppc64le',
-  SCMP_ARCH_S390X: 's390x',
 };
 
 // Names libseccomp 2.5.4 knows only on architectures drydock has no table for (MIPS).
@@ -792,7 +788,7 @@ class Validator {
   private targetArches(): SyscallArch[] {
     const p = this.profile;
     const listed = (names: string[]): SyscallArch[] =>
-      names.map((a) => SCMP_TO_TABLE[a]).filter((a): a is SyscallArch => a !== undefined);
+      names.map((a) => SCMP_TO_ARCH[a]).filter((a): a is SyscallArch => a !== undefined);
     if (this.opts.arch !== undefined) {
       const scmp = seccompArchOf(this.opts.arch);
       const table = syscallArch(this.opts.arch);
