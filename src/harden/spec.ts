@@ -267,3 +267,19 @@ export function emptySpec(source: SourceRef, name: string): ContainerSpec {
     sysctls: {},
   };
 }
+
+/** Mount propagation modes Docker accepts (bind-propagation, -v options). */
+export const DOCKER_PROPAGATIONS: ReadonlySet<string> = new Set([
+  'shared',
+  'rshared',
+  'slave',
+  'rslave',
+  'private',
+  'rprivate',
+]);
+/** The OCI runtime's mount propagation options: Docker's and the unbindable ones. */
+export const OCI_PROPAGATIONS: ReadonlySet<string> = new Set([
+  ...DOCKER_PROPAGATIONS,
+  'unbindable',
+  'runbindable',
+]);

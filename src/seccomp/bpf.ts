@@ -70,6 +70,7 @@
 // through BPF_JA. Programs over BPF_MAXINSNS (4096) are refused, as the kernel refuses them.
 
 import { UserError } from '../errors.js';
+import { clip, show } from '../util/text.js';
 import {
   type OciSeccomp,
   SECCOMP_ACTIONS,
@@ -1676,14 +1677,4 @@ function disasm(ins: SockFilter, pc: number, endian: Endian): { text: string; no
 
 function hex8(n: number): string {
   return (n >>> 0).toString(16).padStart(8, '0');
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return `"${clip(v)}"`;
-  if (v === undefined) return '(missing)';
-  return clip(JSON.stringify(v) ?? String(v));
-}
-
-function clip(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

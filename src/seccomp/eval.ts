@@ -26,6 +26,7 @@
 // - An architecture that is neither listed nor native gets SCMP_ACT_KILL_THREAD.
 
 import { UserError } from '../errors.js';
+import { clip } from '../util/text.js';
 import newer from './data/syscalls-newer.json' with { type: 'json' };
 import {
   type DockerSeccompProfile,
@@ -1024,8 +1025,4 @@ function newerSyscallNumber(arch: SyscallArch, name: string): number | undefined
 function newerSyscallName(arch: SyscallArch, nr: number): string | undefined {
   for (const s of NEWER) if (s.numbers[arch] === nr) return s.name;
   return undefined;
-}
-
-function clip(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

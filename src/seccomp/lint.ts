@@ -3,6 +3,7 @@
 
 import { UserError } from '../errors.js';
 import type { Severity } from '../harden/rules/types.js';
+import { clip } from '../util/text.js';
 import { argsMatch, boxOf, boxWitness, effectOf, effectPermits, errnoName } from './diff.js';
 import {
   type DockerSeccompProfile,
@@ -289,7 +290,7 @@ export function lintProfile(profile: DockerSeccompProfile, opts: LintOptions = {
       add(
         'SCL015',
         first.path,
-        `"${clip(name)}" is not a syscall on any architecture libseccomp 2.5.4 or newer kernels know (typo?); ` +
+        `"${clip(name, 40)}" is not a syscall on any architecture libseccomp 2.5.4 or newer kernels know (typo?); ` +
           'runc ignores names it cannot resolve',
       );
     checkDuplicates(list, add);
@@ -555,8 +556,4 @@ function kernelAtLeast(v: string, major: number, minor: number): boolean {
   const a = Number(m[1]);
   const b = Number(m[2]);
   return a > major || (a === major && b >= minor);
-}
-
-function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }

@@ -2,6 +2,7 @@
 // container gets, with the daemon's rules for archMap, includes/excludes (arches, caps, minKernel).
 
 import { UserError } from '../errors.js';
+import { clip, show } from '../util/text.js';
 import defaultProfileJson from './data/docker-default.json' with { type: 'json' };
 
 /** The actions of the OCI runtime-spec (libseccomp 2.5+). */
@@ -401,16 +402,4 @@ function optUint(v: unknown, max: number, w: string): number | undefined {
     throw new UserError(`${w} must be a non-negative integer`);
   if (v > max) throw new UserError(`${w} ${v} is too large (at most ${max})`);
   return v;
-}
-
-function show(v: unknown): string {
-  return typeof v === 'string'
-    ? `"${clip(v)}"`
-    : v === undefined
-      ? '(missing)'
-      : clip(JSON.stringify(v) ?? '');
-}
-
-function clip(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

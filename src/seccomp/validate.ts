@@ -3,6 +3,7 @@
 
 import { UserError } from '../errors.js';
 import { ALL_CAPS, DOCKER_DEFAULT_CAPS, isKnownCap, normalizeCap } from '../harden/caps.js';
+import { clip, show } from '../util/text.js';
 import { checkFilterLoads, newerSyscallVersions, SeccompFilterRejected } from './eval.js';
 import {
   type ArchMapEntry,
@@ -917,15 +918,4 @@ function ptr(k: string): string {
 
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return `"${clip(v)}"`;
-  if (v === undefined) return '(missing)';
-  return clip(JSON.stringify(v) ?? String(v));
-}
-
-function clip(s: string): string {
-  const one = s.replace(/[\r\n\t]+/g, ' ');
-  return one.length > 60 ? `${one.slice(0, 57)}...` : one;
 }

@@ -326,27 +326,27 @@ function certTimes(c: X509Certificate): [number, number] {
   return [Date.parse(c.validFrom), Date.parse(c.validTo)];
 }
 
-function validAt(c: X509Certificate, now: Date): boolean {
+function validAt(c: X509Certificate, now: Date, skewMs = 0): boolean {
   const [from, to] = certTimes(c);
   const t = now.getTime();
-  return Number.isFinite(from) && Number.isFinite(to) && from <= t && t <= to;
+  return Number.isFinite(from) && Number.isFinite(to) && from <= to && from <= t + skewMs && t <= to;
 }
 
-interface RootCert {
+export interface RootCert {
   key: TufKey;
   leaf: X509Certificate;
   intermediates: X509Certificate[];
 }
 
-/** Root keys whose leaf certificate names the GUN (and, with `now`, is valid at that time). */
-function rootCerts(
-  root: SignedMetadata<RootSigned>,
-  gun: string,
-  now: Date | undefined,
-): Map<string, RootCert> {
+/**
+ * The root keys that count (Notary's validRootLeafCerts), for the client and the trust server:
+ * x509 keys of the root role whose bundle holds exactly one leaf certificate, first, with a CN that
+ * names the GUN and (with `now`) valid then; `skewMs` lets a certificate start that much later.
+ */
+export function validRootCerts(root: RootSigned, gun: string, now?: Date, skewMs = 0): Map<string, RootCert> {
   const out = new Map<string, RootCert>();
-  for (const id of root.signed.roles.root.keyids) {
-    const key = root.signed.keys[id];
+  for (const id of root.roles.root.keyids) {
+    const key = Object.hasOwn(root.keys, id) ? root.keys[id] : undefined;
     if (!key || (key.keytype !== 'ecdsa-x509' && key.keytype !== 'rsa-x509')) continue;
     let certs: X509Certificate[];
     try {
@@ -355,12 +355,20 @@ function rootCerts(
       continue;
     }
     const [leaf, ...rest] = certs;
-    if (!leaf || leaf.ca) continue;
+    if (!leaf || leaf.ca || rest.some((c) => !c.ca)) continue;
     if (!cnMatchesGun(commonNameOf(leaf), gun)) continue;
-    if (now && !validAt(leaf, now)) continue;
-    out.set(id, { key, leaf, intermediates: rest.filter((c) => c.ca) });
+    if (now && !validAt(leaf, now, skewMs)) continue;
+    out.set(id, { key, leaf, intermediates: rest });
   }
   return out;
+}
+
+function rootCerts(
+  root: SignedMetadata<RootSigned>,
+  gun: string,
+  now: Date | undefined,
+): Map<string, RootCert> {
+  return validRootCerts(root.signed, gun, now);
 }
 
 function rootCertKeys(

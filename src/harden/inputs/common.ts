@@ -2,7 +2,14 @@
 // syntaxes, ulimits and restart policies, as the docker CLI and compose read them.
 
 import { UserError } from '../../errors.js';
-import type { ContainerSpec, MountSpec, PortSpec, RestartSpec, UlimitSpec } from '../spec.js';
+import {
+  type ContainerSpec,
+  DOCKER_PROPAGATIONS,
+  type MountSpec,
+  type PortSpec,
+  type RestartSpec,
+  type UlimitSpec,
+} from '../spec.js';
 
 /**
  * Applies one --security-opt / security_opt value to a spec. Both the current `key=value` and the
@@ -124,16 +131,15 @@ export function parseVolumeShort(v: string, where: string): MountSpec {
   for (const o of opts.split(',').filter(Boolean)) {
     if (o === 'ro' || o === 'readonly') mount.readOnly = true;
     else if (o === 'rw') mount.readOnly = false;
-    else if (['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate'].includes(o))
-      mount.propagation = o;
+    else if (DOCKER_PROPAGATIONS.has(o)) mount.propagation = o;
     else if (!['z', 'Z', 'nocopy', 'consistent', 'cached', 'delegated', 'U', 'O'].includes(o))
       throw new UserError(`${where}: invalid volume option "${short(o)}" in "${short(v)}"`);
   }
   return mount;
 }
 
-// Windows drive letters ("C:\x") are not split; everything else is colon-separated.
-function splitVolume(v: string): string[] {
+/** Splits a short volume spec as the CLI does: on ":", except after a Windows drive letter ("C:\x"). */
+export function splitVolume(v: string): string[] {
   const out: string[] = [];
   let cur = '';
   for (let i = 0; i < v.length; i++) {

@@ -3,7 +3,13 @@
 
 import { UserError } from '../../errors.js';
 import { normalizeCap } from '../caps.js';
-import { type ContainerSpec, emptySpec, type MountSpec, type MountType } from '../spec.js';
+import {
+  type ContainerSpec,
+  DOCKER_PROPAGATIONS,
+  emptySpec,
+  type MountSpec,
+  type MountType,
+} from '../spec.js';
 import {
   applySecurityOpt,
   isUlimitName,
@@ -614,8 +620,6 @@ const MOUNT_TYPES: Record<string, MountType> = {
   artifact: 'other',
 };
 
-const PROPAGATIONS = new Set(['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']);
-
 /** Splits a --mount value into its comma-separated fields; a field may be double-quoted (CSV). */
 export function splitMountFields(v: string, where: string): string[] {
   const out: string[] = [];
@@ -687,7 +691,8 @@ export function parseMountLong(v: string, where: string): MountSpec {
       }
       case 'bind-propagation': {
         const p = need();
-        if (!PROPAGATIONS.has(p)) throw new UserError(`${where}: invalid bind-propagation "${short(p)}"`);
+        if (!DOCKER_PROPAGATIONS.has(p))
+          throw new UserError(`${where}: invalid bind-propagation "${short(p)}"`);
         mount.propagation = p;
         break;
       }

@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import { UserError } from '../../errors.js';
+import { clip, show } from '../../util/text.js';
 import type { PathSeg, SourceDoc } from '../doc.js';
 import {
   type ContainerSpec,
@@ -10,19 +11,9 @@ import {
   type MountSpec,
   type MountType,
   type NamespaceMode,
+  OCI_PROPAGATIONS,
   type SelinuxLabel,
 } from '../spec.js';
-
-const PROPAGATIONS = new Set([
-  'shared',
-  'rshared',
-  'slave',
-  'rslave',
-  'private',
-  'rprivate',
-  'unbindable',
-  'runbindable',
-]);
 
 const NAMESPACE_TYPES = new Set(['mount', 'pid', 'network', 'uts', 'ipc', 'user', 'cgroup', 'time']);
 
@@ -286,7 +277,7 @@ function parseMount(m: unknown, p: PathSeg[], doc: SourceDoc, fail: Fail): Mount
   for (const opt of options) {
     if (opt === 'ro') mount.readOnly = true;
     else if (opt === 'rw') mount.readOnly = false;
-    else if (PROPAGATIONS.has(opt)) mount.propagation = opt;
+    else if (OCI_PROPAGATIONS.has(opt)) mount.propagation = opt;
   }
   const line = doc.lineOf(p);
   if (line !== undefined) mount.line = line;
@@ -390,16 +381,4 @@ function optStringMap(v: unknown, p: readonly PathSeg[], fail: Fail): Record<str
     Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
   }
   return out;
-}
-
-function show(v: unknown): string {
-  return typeof v === 'string'
-    ? `"${clip(v)}"`
-    : v === undefined
-      ? '(missing)'
-      : clip(JSON.stringify(v) ?? '');
-}
-
-function clip(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

@@ -1,12 +1,12 @@
 // Writes the hardened `docker run` command: the user's own command line with its security options
 // replaced by the hardening plan's, everything else (env, names, ports, image, command) kept as typed.
 
-import { parseVolumeShort } from '../inputs/common.js';
+import { parseVolumeShort, splitVolume } from '../inputs/common.js';
 import type { DockerRunOption, DockerRunParsed } from '../inputs/docker-run.js';
 import { parseMountLong, splitMountFields } from '../inputs/docker-run.js';
 import { shellQuote, shellQuoteLiteral } from '../inputs/shell-words.js';
 import type { HardeningPlan } from '../plan-types.js';
-import type { ProfileSetting } from '../spec.js';
+import { DOCKER_PROPAGATIONS, type ProfileSetting } from '../spec.js';
 
 const INDENT = '  ';
 
@@ -61,30 +61,13 @@ function stripCap(name: string): string {
 /** A change to one option: dropped, kept as typed, or rewritten with a new value. */
 type Decision = { kind: 'drop' } | { kind: 'keep' } | { kind: 'value'; value: string };
 
-/** Splits a short volume spec like the CLI: on ":" except after a Windows drive letter. */
-function volumeParts(v: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  for (let i = 0; i < v.length; i++) {
-    const c = v[i] as string;
-    if (c === ':' && !(cur.length === 1 && /[A-Za-z]/.test(cur) && /[\\/]/.test(v[i + 1] ?? ''))) {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
-
-const PROPAGATION = new Set(['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']);
-
 function editVolume(value: string, readOnly: boolean, privateProp: boolean): string {
-  const parts = volumeParts(value);
+  const parts = splitVolume(value);
   // An anonymous volume ("/data") has no options slot; a third part would be read as a target.
   if (parts.length < 2) return value;
   let opts = parts.length === 3 ? (parts[2] as string).split(',').filter(Boolean) : [];
   if (readOnly) opts = [...opts.filter((o) => o !== 'rw' && o !== 'ro' && o !== 'readonly'), 'ro'];
-  if (privateProp) opts = [...opts.filter((o) => !PROPAGATION.has(o)), 'rprivate'];
+  if (privateProp) opts = [...opts.filter((o) => !DOCKER_PROPAGATIONS.has(o)), 'rprivate'];
   return `${parts[0]}:${parts[1]}:${opts.join(',')}`;
 }
 

@@ -4,6 +4,7 @@
 import { UserError } from '../../errors.js';
 import { dockerDefaultProfile, goArch, resolveSeccomp } from '../../seccomp/resolve.js';
 import type { HardeningPlan } from '../plan-types.js';
+import { OCI_PROPAGATIONS } from '../spec.js';
 
 export interface OciRenderOptions {
   /** The container's architecture (Go name); default: the image annotation, else this machine's. */
@@ -36,17 +37,6 @@ export const DOCKER_READONLY_PATHS: readonly string[] = [
   '/proc/sys',
   '/proc/sysrq-trigger',
 ];
-
-const PROPAGATIONS = new Set([
-  'shared',
-  'rshared',
-  'slave',
-  'rslave',
-  'private',
-  'rprivate',
-  'unbindable',
-  'runbindable',
-]);
 
 const NS_TYPES: Record<HardeningPlan['privateNamespaces'][number], string> = {
   network: 'network',
@@ -172,7 +162,7 @@ function applyMountFixes(mounts: unknown[], plan: HardeningPlan): void {
       throw new UserError(`OCI config: mounts[${i}].options must be a list`);
     let options = Array.isArray(m.options) ? [...(m.options as unknown[])] : [];
     if (ro.has(dest)) options = [...options.filter((o) => o !== 'rw' && o !== 'ro'), 'ro'];
-    if (priv.has(dest)) options = [...options.filter((o) => !PROPAGATIONS.has(o as string)), 'rprivate'];
+    if (priv.has(dest)) options = [...options.filter((o) => !OCI_PROPAGATIONS.has(o as string)), 'rprivate'];
     m.options = options;
   }
 }

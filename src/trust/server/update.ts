@@ -14,9 +14,9 @@
 //  5. all of it is stored in one transaction; a version not newer than the stored one is a
 //     rollback (VERSION).
 
-import type { X509Certificate } from 'node:crypto';
 import { parseStrictJson } from '../cjson.js';
-import { certificatesOf, commonNameOf, type Signer, type TufKey } from '../keys.js';
+import { validRootCerts } from '../client.js';
+import type { Signer, TufKey } from '../keys.js';
 import {
   checkLengthAndHashes,
   fileMeta,
@@ -125,42 +125,13 @@ function parseTrusted<T extends SignedMetadata>(row: TufFile, what: string): T {
   }
 }
 
-/** Notary's MatchCNToGun: exact, or a "prefix*" wildcard. */
-function cnMatchesGun(cn: string, gun: string): boolean {
-  if (cn.endsWith('*')) return gun.startsWith(cn.replace(/\*+$/, ''));
-  return cn === gun;
-}
-
-/** Not expired, and not starting more than a day from now (Notary's leeway for clock skew). */
-function certValidAt(cert: X509Certificate, now: Date): boolean {
-  const from = Date.parse(cert.validFrom);
-  const to = Date.parse(cert.validTo);
-  const t = now.getTime();
-  return Number.isFinite(from) && Number.isFinite(to) && from <= to && from <= t + DAY && t <= to;
-}
-
 /**
- * The root keys that count (trustpinning.validRootLeafCerts): x509 keys of the root role with
- * exactly one leaf certificate, first in the bundle, CN matching the GUN and (with `now`) valid.
+ * The root keys that count (trustpinning.validRootLeafCerts), with Notary's one-day leeway for a
+ * certificate that starts in the future (clock skew).
  */
 export function validRootKeys(root: RootSigned, gun: string, now?: Date): Record<string, TufKey> {
   const out: Record<string, TufKey> = {};
-  for (const id of root.roles.root.keyids) {
-    const key = Object.hasOwn(root.keys, id) ? root.keys[id] : undefined;
-    if (!key || (key.keytype !== 'ecdsa-x509' && key.keytype !== 'rsa-x509')) continue;
-    let certs: X509Certificate[];
-    try {
-      certs = certificatesOf(key);
-    } catch {
-      continue;
-    }
-    const leaf = certs[0];
-    if (!leaf || leaf.ca || certs.filter((c) => !c.ca).length !== 1) continue;
-    const cn = commonNameOf(leaf);
-    if (cn === undefined || !cnMatchesGun(cn, gun)) continue;
-    if (now && !certValidAt(leaf, now)) continue;
-    out[id] = key;
-  }
+  for (const [id, c] of validRootCerts(root, gun, now, DAY)) out[id] = c.key;
   return out;
 }
 
